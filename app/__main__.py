@@ -1,0 +1,88 @@
+"""Command line: ``python -m app serve | migrate | demo | create-admin``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import db, demo
+from app.orgs.models import OrgKind
+from app.settings import Settings, SettingsError
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    return engine
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _engine(settings)
+    print("Databasen er opdateret.")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    people = demo.load(_engine(settings))
+    print("Demodata er oprettet." if people.created else "Demodata fandtes allerede.")
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from app.auth.models import Role, User
+    from app.orgs.models import Organisation
+
+    engine = _engine(settings)
+    with db.write_session(engine) as session:
+        org = session.exec(select(Organisation).where(Organisation.name == args.org)).first()
+        if org is None:
+            org = Organisation(name=args.org, kind=OrgKind(args.kind))
+            session.add(org)
+            session.flush()
+        admin = User(role=Role.org_admin, display_name=args.name, organisation_id=org.id)
+        session.add(admin)
+        session.flush()
+        print(f"Administrator oprettet (id {admin.id}) i {org.name}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Tryg")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the app (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
+    admin = sub.add_parser("create-admin", help="create an organisation admin")
+    admin.add_argument("--org", required=True, help="organisation name")
+    admin.add_argument("--kind", default="andet", choices=[k.value for k in OrgKind])
+    admin.add_argument("--name", required=True, help="display name")
+    admin.set_defaults(func=cmd_create_admin)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return int(args.func(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Idempotent demo data: the four organisations of Tryg i Esbjerg, their people, one victim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.auth.models import Role, User
+from app.db import write_session
+from app.orgs.models import Organisation, OrgKind
+
+ORGANISATIONS: list[tuple[str, OrgKind, str, str]] = [
+    # name, kind, admin display name, caseworker display name
+    ("Esbjerg Lokalpoliti", OrgKind.politi, "Henrik (admin)", "Anna"),
+    ("Esbjerg Kommune Borger & Arbejdsmarked", OrgKind.kommune, "Lone (admin)", "Mette"),
+    ("Esbjerg Kommune Børn & Kultur", OrgKind.kommune, "Jens (admin)", "Sofie"),
+    ("Dansk Stalking Center", OrgKind.stalkingcenter, "Karin (admin)", "Lars"),
+]
+DEMO_VICTIM = "Demo (stalkingudsat)"
+
+
+@dataclass
+class DemoPeople:
+    victim: User
+    caseworker: User
+    created: bool
+
+
+def _get_or_create_user(session: Session, role: Role, name: str, org_id: int | None) -> User:
+    user = session.exec(
+        select(User).where(
+            User.role == role, User.display_name == name, User.organisation_id == org_id
+        )
+    ).first()
+    if user is None:
+        user = User(role=role, display_name=name, organisation_id=org_id)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def load(engine: Engine) -> DemoPeople:
+    """Create what is missing and leave what exists alone; safe to run again."""
+    with write_session(engine) as session:
+        created = session.exec(select(Organisation)).first() is None
+        first_caseworker: User | None = None
+        for name, kind, admin_name, caseworker_name in ORGANISATIONS:
+            org = session.exec(select(Organisation).where(Organisation.name == name)).first()
+            if org is None:
+                org = Organisation(name=name, kind=kind)
+                session.add(org)
+                session.flush()
+            _get_or_create_user(session, Role.org_admin, admin_name, org.id)
+            caseworker = _get_or_create_user(session, Role.caseworker, caseworker_name, org.id)
+            first_caseworker = first_caseworker or caseworker
+        victim = _get_or_create_user(session, Role.victim, DEMO_VICTIM, None)
+        assert first_caseworker is not None
+        return DemoPeople(victim=victim, caseworker=first_caseworker, created=created)

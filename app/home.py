@@ -1,0 +1,25 @@
+"""The front page and the health check."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from app import db
+from app.web import render
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home/index.html")
+
+
+async def healthz(request: Request) -> Response:
+    ok = db.ping(request.app.state.engine)
+    return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/healthz", healthz, name="healthz"),
+]

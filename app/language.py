@@ -1,0 +1,36 @@
+"""The language switch: a plain form that sets a cookie and returns to the same page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app import i18n
+
+
+def safe_next(value: object) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+async def switch(request: Request) -> Response:
+    form = await request.form()
+    lang = form.get("lang")
+    response = RedirectResponse(safe_next(form.get("next")), status_code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            str(lang),
+            max_age=365 * 24 * 3600,
+            path="/",
+            samesite="strict",
+            httponly=True,
+            secure=request.app.state.settings.https,
+        )
+    return response
+
+
+routes = [Route("/language", switch, methods=["POST"], name="language")]

@@ -1,0 +1,71 @@
+"""The ASGI application: ``create_app()`` mounts each module's routes and the middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from app import db, home, language
+from app.exit import routes as exit_routes
+from app.security import CSRF, BodyLimit, SecurityHeaders
+from app.settings import Settings
+from app.web import Errors, error_page, http_exception
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=False
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = db.make_engine(settings.database_url)
+        db.migrate(engine)
+        app.state.engine = engine
+        yield
+        engine.dispose()
+
+    routes = [
+        *home.routes,
+        *language.routes,
+        *exit_routes.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders, settings=settings),
+        Middleware(Errors),
+        Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
+        Middleware(CSRF, settings=settings, error_page=error_page),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_exception},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+def __getattr__(name: str) -> Starlette:
+    """``app.main:app`` for uvicorn, built on first access so importing this module is cheap."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

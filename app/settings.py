@@ -1,0 +1,116 @@
+"""Settings from ``TRYG_*`` environment variables, with safe laptop defaults.
+
+In production (``TRYG_ENV=production``) the defaults for secrets are refused: a stalker who
+reads this repository must not be able to forge a session or decrypt a backup.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+# Development defaults. Public by definition (they are in the repository), so refused in production.
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-0000000000000000"  # noqa: S105
+DEFAULT_DATA_KEY = base64.urlsafe_b64encode(b"dev-only-data-key-change-me-0000").decode()
+
+# htmx 4.0.1 from the npm registry package ``htmx.org`` (dist/htmx.min.js), pinned by hash.
+HTMX_VERSION = "4.0.1"
+DEFAULT_HTMX_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+DEFAULT_HTMX_SRI = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+
+# A neutral Danish page with nothing personal on it: where quick exit goes.
+DEFAULT_EXIT_URL = "https://www.dmi.dk/"
+
+
+class SettingsError(RuntimeError):
+    """The settings cannot be used (e.g. default secrets in production)."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TRYG_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"TRYG_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"TRYG_{name} skal være et heltal (fik {raw!r})") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = "sqlite:///./tryg.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    data_key: str = DEFAULT_DATA_KEY
+    rp_id: str = "localhost"
+    rp_name: str = "Noter"
+    origin: str = "http://localhost:8000"
+    exit_url: str = DEFAULT_EXIT_URL
+    htmx_url: str = DEFAULT_HTMX_URL
+    htmx_sri: str = DEFAULT_HTMX_SRI
+    max_body_bytes: int = 64 * 1024
+    idle_timeout_victim_s: int = 15 * 60
+    idle_timeout_caseworker_s: int = 60 * 60
+    session_lifetime_s: int = 12 * 60 * 60
+    log_level: str = "INFO"
+    languages: tuple[str, ...] = field(default=("da", "en"))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        s = cls(
+            env=_env("ENV", "development"),
+            database_url=_env("DATABASE_URL", cls.database_url),
+            secret_key=_env("SECRET_KEY", DEFAULT_SECRET_KEY),
+            data_key=_env("DATA_KEY", DEFAULT_DATA_KEY),
+            rp_id=_env("RP_ID", "localhost"),
+            rp_name=_env("RP_NAME", "Noter"),
+            origin=_env("ORIGIN", "http://localhost:8000").rstrip("/"),
+            exit_url=_env("EXIT_URL", DEFAULT_EXIT_URL),
+            htmx_url=_env("HTMX_URL", DEFAULT_HTMX_URL),
+            htmx_sri=_env("HTMX_SRI", DEFAULT_HTMX_SRI),
+            max_body_bytes=_env_int("MAX_BODY_BYTES", cls.max_body_bytes),
+            idle_timeout_victim_s=_env_int("IDLE_TIMEOUT_VICTIM", cls.idle_timeout_victim_s),
+            idle_timeout_caseworker_s=_env_int(
+                "IDLE_TIMEOUT_CASEWORKER", cls.idle_timeout_caseworker_s
+            ),
+            session_lifetime_s=_env_int("SESSION_LIFETIME", cls.session_lifetime_s),
+            log_level=_env("LOG_LEVEL", "INFO"),
+        )
+        s.check()
+        return s
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def https(self) -> bool:
+        return self.origin.startswith("https://")
+
+    @property
+    def htmx_origin(self) -> str:
+        """The origin htmx is loaded from, for the CSP (empty when served from this app)."""
+        parts = urlsplit(self.htmx_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    def check(self) -> None:
+        """Refuse settings that would be unsafe in production."""
+        if not self.production:
+            return
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("TRYG_SECRET_KEY er standardværdien eller kortere end 32 tegn")
+        if self.data_key == DEFAULT_DATA_KEY:
+            problems.append("TRYG_DATA_KEY er standardværdien")
+        if not self.https:
+            problems.append("TRYG_ORIGIN skal være https:// i produktion")
+        if problems:
+            raise SettingsError(
+                "Tryg starter ikke i produktion med usikre indstillinger: " + "; ".join(problems)
+            )

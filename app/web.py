@@ -1,0 +1,160 @@
+"""Rendering: one ``render()`` that answers a full page or, for htmx, only the fragment.
+
+A page template names its swappable part as a Jinja block; an htmx request (that is not a
+history restore) gets just that block, rendered with the same context, so the partial can never
+drift from the page. Responses say ``Vary: HX-Request``.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.i18n import N_, _
+
+log = logging.getLogger("tryg.web")
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+ENV = make_env()
+
+
+def is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    state = request.scope.get("state", {})
+    user = state.get("user")
+    locale = i18n.choose_locale(request, user.locale if user else None)
+    i18n.set_locale(locale)
+    return {
+        "request": request,
+        "settings": settings,
+        "csrf_token": state.get("csrf_token", ""),
+        "csrf_field": "csrftoken",
+        "locale": locale,
+        "languages": i18n.LANGUAGES,
+        "user": user,
+    }
+
+
+def render_text(
+    request: Request, name: str, context: dict[str, Any] | None = None, block: str | None = None
+) -> str:
+    ctx = base_context(request) | (context or {})
+    template = ENV.get_template(name)
+    if block is None:
+        return template.render(ctx)
+    return "".join(template.blocks[block](template.new_context(ctx)))
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str = "content",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The full page, or only ``block`` for an htmx request."""
+    body = render_text(request, name, context, block if is_htmx(request) else None)
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+ERROR_TITLES = {
+    400: N_("The form could not be read"),
+    403: N_("The form has expired"),
+    404: N_("Page not found"),
+    405: N_("That is not possible here"),
+    413: N_("Too much text"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+}
+
+
+async def error_page(request: Request, status_code: int, detail: str | None = None) -> Response:
+    """A neutral error page in the visitor's language, with the exit button."""
+    title = ERROR_TITLES.get(status_code, ERROR_TITLES[500])
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status_code, "title": _(title), "detail": detail},
+        status_code=status_code,
+    )
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", None)
+    # Starlette's default detail is the English reason phrase; show ours instead.
+    custom = detail if isinstance(detail, str) and getattr(exc, "tryg_detail", False) else None
+    return await error_page(request, status, custom)
+
+
+class Errors:
+    """Turn any unexpected exception into the neutral 500 page.
+
+    The log line carries the request id, the exception type and where it was raised — never the
+    exception message, which may quote form content or SQL parameters.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the whole point: catch everything
+            request_id = scope.get("state", {}).get("request_id", "-")
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error(
+                "unhandled error request_id=%s type=%s at=%s:%s",
+                request_id,
+                type(exc).__name__,
+                Path(frame.filename).name,
+                frame.lineno,
+            )
+            if not started:
+                response = await error_page(Request(scope), 500)
+                await response(scope, receive, send)

@@ -1,0 +1,380 @@
+"""The foundation in real Chromium: language, CSP, htmx from the "CDN", quick exit, axe-core."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from app.settings import HTMX_VERSION
+
+PAGES = ["/", "/quick-exit", "/ingen-side-her"]  # the last one is a 404
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _exit_button(page: Page):
+    return page.locator("a.exit-button[data-exit]")
+
+
+# --- language ---------------------------------------------------------------------------------
+
+
+def test_home_is_danish_and_the_footer_switches_to_english_for_good(page, live_server):
+    response = page.goto(live_server.url + "/")
+    assert response is not None and response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    expect(page).to_have_title("Noter")
+    expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")
+    expect(page.get_by_role("button", name="Dansk")).to_have_attribute("aria-current", "true")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Your safety plan")
+    expect(page).to_have_title("Notes")
+    assert page.url == live_server.url + "/"  # the form's "next": back to the same page
+    expect(page.get_by_role("button", name="English")).to_have_attribute("aria-current", "true")
+
+    # The choice outlives the page (cookie), despite the Danish Accept-Language.
+    page.goto(live_server.url + "/quick-exit")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_contain_text("works")
+
+    page.get_by_role("button", name="Dansk").click()
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    assert page.url == live_server.url + "/quick-exit"
+    page.goto(live_server.url + "/")
+    expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")
+
+
+def test_english_browser_gets_english_without_choosing(new_page, live_server):
+    page = new_page(locale="en-GB")
+    page.goto(live_server.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Your safety plan")
+
+
+# --- Content Security Policy ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_normal_pages_load_htmx_from_the_cdn_without_any_csp_violation(
+    page, browser_log, live_server, cdn, path
+):
+    htmx_requests: list[Request] = []
+    page.on("requestfinished", lambda r: htmx_requests.append(r) if r.url == cdn.htmx_url else None)
+
+    response = page.goto(live_server.url + path)
+    assert response is not None
+    assert response.status == (404 if path == PAGES[-1] else 200)
+    assert "script-src 'self' " + cdn.url in response.headers["content-security-policy"]
+
+    # htmx came from the cross-origin "CDN", passed the SRI check and ran.
+    assert [r.url for r in htmx_requests] == [cdn.htmx_url]
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert page.evaluate("window.htmx.version") == HTMX_VERSION
+
+    assert browser_log.csp_violations() == [], str(browser_log)
+    # The only acceptable console error: Chromium's note that the 404 document itself was a 404.
+    unexpected = [
+        e
+        for e in browser_log.errors()
+        if not (response.status == 404 and e.url == page.url and "404" in e.text)
+    ]
+    assert unexpected == [], str(browser_log)
+    assert [e for e in browser_log.entries if e.kind == "requestfailed"] == [], str(browser_log)
+
+
+def test_injected_inline_script_is_blocked_by_csp(page, browser_log, live_server):
+    page.goto(live_server.url + "/")
+    assert browser_log.csp_violations() == [], str(browser_log)
+
+    page.evaluate(
+        """() => {
+            const s = document.createElement('script');
+            s.textContent = 'window.__pwned = 1';
+            document.body.appendChild(s);
+        }"""
+    )
+    # An inline event handler is the other classic injection.
+    page.evaluate(
+        """() => {
+            const d = document.createElement('div');
+            d.innerHTML = '<img src="data:," onload="window.__pwned2 = 1" alt="">';
+            document.body.appendChild(d);
+        }"""
+    )
+    page.wait_for_timeout(100)  # give a (wrongly) allowed handler the chance to run
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("typeof window.__pwned2") == "undefined"
+
+    violations = browser_log.csp_violations()
+    assert any("inline script" in e.text and "script-src" in e.text for e in violations), str(
+        browser_log
+    )
+    assert any("inline event handler" in e.text for e in violations), str(browser_log)
+
+
+def test_injected_inline_styles_are_blocked_by_csp(page, browser_log, live_server):
+    page.goto(live_server.url + "/")
+    page.evaluate(
+        """() => {
+            const st = document.createElement('style');
+            st.textContent = 'h1 { color: rgb(1, 2, 3) !important; }';
+            document.head.appendChild(st);
+            const d = document.createElement('div');
+            d.innerHTML = '<p id="styled" style="color: rgb(4, 5, 6)">x</p>';
+            document.body.appendChild(d);
+        }"""
+    )
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") != "rgb(1, 2, 3)"
+    assert page.evaluate("getComputedStyle(document.getElementById('styled')).color") != (
+        "rgb(4, 5, 6)"
+    )
+    style_violations = [e for e in browser_log.csp_violations() if "style-src" in e.text]
+    assert len(style_violations) >= 2, str(browser_log)
+
+
+def test_injected_script_from_another_origin_is_blocked(page, browser_log, live_server, cdn):
+    """Only this app and the htmx origin may serve scripts; a third origin may not."""
+    page.goto(live_server.url + "/")
+    other = cdn.url.replace("127.0.0.1", "localhost") + "/htmx.min.js"
+    page.evaluate(
+        """src => new Promise(resolve => {
+            const s = document.createElement('script');
+            s.src = src;
+            s.onload = () => resolve('loaded');
+            s.onerror = () => resolve('blocked');
+            document.head.appendChild(s);
+        })""",
+        other,
+    )
+    assert any(other in e.text for e in browser_log.csp_violations()), str(browser_log)
+
+
+# --- htmx -------------------------------------------------------------------------------------
+
+
+def test_htmx_swaps_the_exit_explanation_in_place(page, browser_log, live_server):
+    page.goto(live_server.url + "/")
+    assert page.evaluate("typeof window.htmx") == "object"
+    history_before = page.evaluate("history.length")
+    help_box = page.locator("#exit-help")
+    expect(help_box).to_be_empty()
+
+    with page.expect_request(lambda r: r.url.endswith("/quick-exit")) as req_info:
+        page.get_by_role("link", name="Sådan virker knappen").click()
+    request = req_info.value
+    assert request.headers.get("hx-request") == "true", request.headers
+
+    expect(help_box).to_contain_text("Shift")
+    expect(help_box.locator("[data-exit-explanation]")).to_have_count(1)
+    # Only the fragment was swapped in: no second page inside the page.
+    expect(help_box.locator("h1, .exit-button, footer")).to_have_count(0)
+    expect(_exit_button(page)).to_have_count(1)
+    # No navigation, no new history entry (DESIGN §5: Tryg keeps one history entry).
+    assert page.url == live_server.url + "/"
+    assert page.evaluate("history.length") == history_before
+    expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")
+    assert browser_log.errors() == [], str(browser_log)
+
+
+# --- quick exit -------------------------------------------------------------------------------
+
+
+def test_exit_button_leaves_with_one_history_entry(page, live_server, cdn):
+    page.goto(cdn.before_url)
+    expect(page).to_have_title("Nyheder")
+    response = page.goto(live_server.url + "/ingen-side-her")
+    assert response is not None and response.status == 404
+
+    button = _exit_button(page)
+    expect(button).to_be_visible()
+    expect(button).to_contain_text("Forlad siden")
+    expect(button).to_have_accessible_name("Nødudgang: Forlad siden")
+    assert button.get_attribute("href") == cdn.exit_url
+
+    button.click()
+    page.wait_for_url(cdn.exit_url)
+    expect(page).to_have_title("Vejret")
+
+    # location.replace: the Tryg page is gone from history; Back goes to what came before.
+    page.go_back()
+    assert page.url == cdn.before_url, f"Back led to {page.url}, not to the page before Tryg"
+    expect(page).to_have_title("Nyheder")
+
+
+def test_exit_covers_the_page_and_blanks_the_title_before_leaving(
+    page, browser_log, live_server, cdn
+):
+    page.goto(live_server.url + "/")
+    overlay = page.locator("[data-exit-overlay]")
+    expect(overlay).to_be_hidden()
+    # What is on screen as the Tryg page starts to go away, reported through the console.
+    page.evaluate(
+        """() => addEventListener('beforeunload', () => {
+            const o = document.querySelector('[data-exit-overlay]');
+            const r = o.getBoundingClientRect();
+            console.log('at-unload ' + JSON.stringify({
+                title: document.title,
+                display: getComputedStyle(o).display,
+                width: r.width, height: r.height,
+                viewport: [innerWidth, innerHeight],
+            }));
+        })"""
+    )
+    _exit_button(page).click()
+    page.wait_for_url(cdn.exit_url)
+    expect(page).to_have_title("Vejret")
+
+    reports = [e.text for e in browser_log.entries if e.text.startswith("at-unload ")]
+    assert len(reports) == 1, str(browser_log)
+    state = json.loads(reports[0].removeprefix("at-unload "))
+    assert state["title"] == ""
+    assert state["display"] != "none"
+    assert [state["width"], state["height"]] == state["viewport"]
+
+
+def test_first_tab_reaches_the_exit_skip_link(page, live_server, cdn):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("Forlad siden hurtigt")
+    expect(focused).to_have_attribute("href", cdn.exit_url)
+    expect(focused).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Spring til indhold")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(cdn.exit_url)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_exit_button_stays_on_screen_when_scrolling(new_page, live_server, viewport):
+    page = new_page(viewport=viewport)
+    page.goto(live_server.url + "/")
+    # CSSOM styles are not inline markup: the CSP allows them, which keeps this test simple.
+    page.evaluate("() => { document.querySelector('main').style.minHeight = '5000px'; }")
+    page.mouse.wheel(0, 3000)
+    page.wait_for_function("scrollY > 2000")
+    button = _exit_button(page)
+    expect(button).to_be_in_viewport()
+    box = button.bounding_box()
+    assert box is not None and 0 <= box["y"] < 20, box
+    if viewport == PHONE:  # full width on phones (DESIGN §5)
+        assert box["width"] >= viewport["width"] - 40, box
+
+
+def test_three_shift_presses_leave_the_page(desktop_page, live_server, cdn):
+    page = desktop_page  # keyboards come with desktops
+    page.goto(cdn.before_url)
+    page.goto(live_server.url + "/")
+    status = page.locator("[data-exit-status]")
+    page.keyboard.press("Shift")
+    expect(status).to_have_text("Shift trykket én gang. Tryk to gange mere for at forlade siden.")
+    page.keyboard.press("Shift")
+    expect(status).to_have_text("Shift trykket to gange. Tryk én gang mere for at forlade siden.")
+    page.keyboard.press("Shift")
+    page.wait_for_url(cdn.exit_url)
+    expect(page).to_have_title("Vejret")
+    page.go_back()
+    assert page.url == cdn.before_url, f"Back led to {page.url}, not to the page before Tryg"
+
+
+def test_another_key_between_shift_presses_resets_the_count(page, live_server, cdn):
+    exit_requests: list[str] = []
+    page.on("request", lambda r: exit_requests.append(r.url) if r.url == cdn.exit_url else None)
+    page.goto(live_server.url + "/")
+    status = page.locator("[data-exit-status]")
+
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.keyboard.press("a")
+    page.keyboard.press("Shift")
+    # The count restarted: this is the first press again, and nobody left.
+    expect(status).to_have_text("Shift trykket én gang. Tryk to gange mere for at forlade siden.")
+    page.wait_for_timeout(200)
+    assert exit_requests == []
+    assert page.url == live_server.url + "/"
+    expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")
+
+    # Two more make three in a row.
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.wait_for_url(cdn.exit_url)
+
+
+def test_shift_presses_too_far_apart_do_not_leave(page, live_server, cdn):
+    page.clock.install()
+    page.goto(live_server.url + "/")
+    status = page.locator("[data-exit-status]")
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.clock.fast_forward(5_100)  # more than 5 s since the last press
+    page.keyboard.press("Shift")
+    expect(status).to_have_text("Shift trykket én gang. Tryk to gange mere for at forlade siden.")
+    assert page.url == live_server.url + "/"
+
+
+def test_without_javascript_exit_is_a_plain_link_and_pages_work(new_page, live_server, cdn):
+    page = new_page(java_script_enabled=False)
+    page.goto(cdn.before_url)
+    page.goto(live_server.url + "/")
+    expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")
+
+    button = _exit_button(page)
+    expect(button).to_be_visible()
+    assert button.get_attribute("href") == cdn.exit_url
+    rel = (button.get_attribute("rel") or "").split()
+    assert "noreferrer" in rel
+    skip = page.locator("a.skip-exit[data-exit]")
+    assert skip.get_attribute("href") == cdn.exit_url
+    assert "noreferrer" in (skip.get_attribute("rel") or "").split()
+
+    # The htmx link is a real link too.
+    page.get_by_role("link", name="Sådan virker knappen").click()
+    page.wait_for_url(live_server.url + "/quick-exit")
+    expect(page.locator("[data-exit-explanation]")).to_contain_text("Shift")
+
+    button.click()
+    page.wait_for_url(cdn.exit_url)
+    expect(page).to_have_title("Vejret")
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("locale,lang", [("da-DK", "da"), ("en-GB", "en")], ids=["da", "en"])
+@pytest.mark.parametrize("path", PAGES, ids=["home", "quick-exit", "404"])
+def test_axe_finds_no_violations(axe, live_server, path, locale, lang, viewport):
+    results = axe(live_server.url + path, viewport=viewport, locale=locale, expect_lang=lang)
+    assert results["passes"], "axe ran no checks at all"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=["home", "quick-exit", "404"])
+def test_axe_finds_no_violations_in_dark_mode(axe, live_server, path):
+    axe(live_server.url + path, color_scheme="dark", expect_lang="da")
+
+
+def test_axe_finds_no_violations_after_the_htmx_swap(axe, live_server):
+    def open_explanation(page: Page) -> None:
+        page.get_by_role("link", name="Sådan virker knappen").click()
+        expect(page.locator("#exit-help")).to_contain_text("Shift")
+
+    axe(live_server.url + "/", setup=open_explanation)
+
+
+def test_axe_helper_reports_violations(axe, live_server):
+    """The helper must be able to fail: an image without alt text is a violation."""
+
+    def break_it(page: Page) -> None:
+        page.evaluate(
+            "() => { const i = document.createElement('img'); i.src = 'data:,';"
+            " document.querySelector('main').appendChild(i); }"
+        )
+
+    with pytest.raises(AssertionError, match=re.compile(r"image-alt")):
+        axe(live_server.url + "/", setup=break_it)

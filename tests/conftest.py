@@ -1,0 +1,79 @@
+"""Shared fixtures: an app on a fresh database per test, and PostgreSQL when available."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from app.db import normalise_url
+from app.main import create_app
+from app.settings import Settings
+
+PG_ENV = "TRYG_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Development settings on a fresh SQLite file, as TestClient sees the site."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'tryg.db'}", origin="http://testserver")
+
+
+@pytest.fixture
+def make_client(settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """Build a started client with settings overrides: ``make_client(origin=...)``."""
+    clients: list[TestClient] = []
+
+    def factory(**overrides: object) -> TestClient:
+        app = create_app(replace(settings, **overrides))
+        client = TestClient(app, base_url=overrides.get("origin", settings.origin))  # type: ignore[arg-type]
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def app(client: TestClient) -> Starlette:
+    return client.app  # type: ignore[return-value]
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token a page would embed (visit a page first so the cookie exists)."""
+    if not any(name.endswith("tryg_csrf") for name in client.cookies):
+        client.get("/")
+    return next(v for k, v in client.cookies.items() if k.endswith("tryg_csrf"))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; skipped (with the reason) without one."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (see README)")
+    name = f"tryg_test_{secrets.token_hex(4)}"
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

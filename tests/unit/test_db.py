@@ -1,0 +1,90 @@
+import sqlite3
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from app import db, demo
+from app.auth.models import Role, User
+from app.orgs.models import Organisation
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 't.db'}")
+    db.migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_sqlite_pragmas(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.BUSY_TIMEOUT_MS
+
+
+def test_write_session_takes_the_write_lock_up_front(engine, tmp_path):
+    """BEGIN IMMEDIATE: another writer is refused while our write transaction is open,
+    even before we have written anything."""
+    other = sqlite3.connect(tmp_path / "t.db", timeout=0, isolation_level=None)
+    with db.write_session(engine) as session:
+        session.exec(select(Organisation)).all()  # a read only; the lock is already held
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # free again after commit
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_read_session_does_not_lock(engine, tmp_path):
+    other = sqlite3.connect(tmp_path / "t.db", timeout=0, isolation_level=None)
+    with db.read_session(engine) as session:
+        session.exec(select(Organisation)).all()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    other.close()
+
+
+def test_write_session_rolls_back_on_error(engine):
+    with pytest.raises(RuntimeError), db.write_session(engine) as session:
+        session.add(Organisation(name="Halv"))
+        session.flush()
+        raise RuntimeError("boom")
+    with db.read_session(engine) as session:
+        assert session.exec(select(Organisation)).all() == []
+
+
+def test_foreign_keys_are_enforced(engine):
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.write_session(engine) as session:
+        session.add(User(role=Role.caseworker, display_name="X", organisation_id=999))
+
+
+def test_migrations_are_idempotent(engine):
+    db.migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"organisation", "user", "alembic_version"} <= tables
+
+
+def test_sql_errors_do_not_carry_parameters(engine):
+    """Log lines must never quote personal data: SQL parameters are hidden."""
+    with pytest.raises(Exception) as err, db.write_session(engine) as session:
+        session.add(
+            User(role=Role.caseworker, display_name="Hemmelig Hansen", organisation_id=424242)
+        )
+    assert "Hemmelig Hansen" not in str(err.value)
+
+
+def test_demo_is_idempotent(engine):
+    first = demo.load(engine)
+    second = demo.load(engine)
+    assert first.created and not second.created
+    with db.read_session(engine) as session:
+        orgs = session.exec(select(Organisation)).all()
+        users = session.exec(select(User)).all()
+    assert sorted(o.name for o in orgs) == sorted(n for n, *_ in demo.ORGANISATIONS)
+    for org in orgs:
+        roles = sorted(u.role for u in users if u.organisation_id == org.id)
+        assert roles == ["caseworker", "org_admin"]
+    assert [u.display_name for u in users if u.role == "victim"] == [demo.DEMO_VICTIM]
