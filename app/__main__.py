@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import db, demo
+from app import audit, db, demo
+from app.auth import codes
+from app.auth.models import Role
 from app.orgs.models import OrgKind
 from app.settings import Settings, SettingsError
 
@@ -36,15 +38,25 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    people = demo.load(_engine(settings))
+    people = demo.load(_engine(settings), settings)
     print("Demodata er oprettet." if people.created else "Demodata fandtes allerede.")
+    print(f"""
+Log ind på {settings.origin}/login
+
+  Demo-borger (stalkingudsat):  brugernavn {demo.DEMO_USERNAMES[Role.victim]}
+  Demo-medarbejder (Anna, Esbjerg Lokalpoliti):  brugernavn {demo.DEMO_USERNAMES[Role.caseworker]}
+  Adgangskode for begge (kun demo):  {demo.DEMO_PASSWORD}
+
+Eller opret en adgangsnøgle på {settings.origin}/enrol med en engangskode (15 minutter):
+  borger: {people.codes["victim"]}    medarbejder: {people.codes["caseworker"]}
+""")
     return 0
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from app.auth.models import Role, User
+    from app.auth.models import User
     from app.orgs.models import Organisation
 
     engine = _engine(settings)
@@ -57,7 +69,10 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
         admin = User(role=Role.org_admin, display_name=args.name, organisation_id=org.id)
         session.add(admin)
         session.flush()
+        code = codes.issue(session, settings.secret_key, admin.id, None)  # type: ignore[arg-type]
+        audit.record(session, "admin_created", subject_id=admin.id, detail="cli")
         print(f"Administrator oprettet (id {admin.id}) i {org.name}.")
+        print(f"Engangskode (15 minutter): {code}  — indløses på {settings.origin}/enrol")
     return 0
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.auth import codes, passwords
 from app.auth.models import Role, User
 from app.db import write_session
 from app.orgs.models import Organisation, OrgKind
+from app.settings import Settings, SettingsError
 
 ORGANISATIONS: list[tuple[str, OrgKind, str, str]] = [
     # name, kind, admin display name, caseworker display name
@@ -19,6 +21,9 @@ ORGANISATIONS: list[tuple[str, OrgKind, str, str]] = [
     ("Dansk Stalking Center", OrgKind.stalkingcenter, "Karin (admin)", "Lars"),
 ]
 DEMO_VICTIM = "Demo (stalkingudsat)"
+# Demo only (refused in production): a password so a laptop without a passkey can sign in.
+DEMO_PASSWORD = "demo-adgangskode-esbjerg"  # noqa: S105
+DEMO_USERNAMES = {Role.victim: "demo.borger", Role.caseworker: "demo.anna"}
 
 
 @dataclass
@@ -26,6 +31,7 @@ class DemoPeople:
     victim: User
     caseworker: User
     created: bool
+    codes: dict[str, str]
 
 
 def _get_or_create_user(session: Session, role: Role, name: str, org_id: int | None) -> User:
@@ -41,8 +47,13 @@ def _get_or_create_user(session: Session, role: Role, name: str, org_id: int | N
     return user
 
 
-def load(engine: Engine) -> DemoPeople:
-    """Create what is missing and leave what exists alone; safe to run again."""
+def load(engine: Engine, settings: Settings) -> DemoPeople:
+    """Create what is missing and leave what exists alone; safe to run again.
+
+    Every run issues fresh enrolment codes for the demo victim and caseworker (15 minutes).
+    """
+    if settings.production:
+        raise SettingsError("Demodata må ikke indlæses i produktion.")
     with write_session(engine) as session:
         created = session.exec(select(Organisation)).first() is None
         first_caseworker: User | None = None
@@ -55,6 +66,17 @@ def load(engine: Engine) -> DemoPeople:
             _get_or_create_user(session, Role.org_admin, admin_name, org.id)
             caseworker = _get_or_create_user(session, Role.caseworker, caseworker_name, org.id)
             first_caseworker = first_caseworker or caseworker
-        victim = _get_or_create_user(session, Role.victim, DEMO_VICTIM, None)
         assert first_caseworker is not None
-        return DemoPeople(victim=victim, caseworker=first_caseworker, created=created)
+        victim = _get_or_create_user(session, Role.victim, DEMO_VICTIM, None)
+        victim.enrolled_by_id = first_caseworker.id
+        if created:
+            password_hash = passwords.hash_password(DEMO_PASSWORD)
+            for user in (victim, first_caseworker):
+                user.username = DEMO_USERNAMES[Role(user.role)]
+                user.password_hash = password_hash
+                session.add(user)
+        issued = {
+            "victim": codes.issue(session, settings.secret_key, victim.id, first_caseworker.id),  # type: ignore[arg-type]
+            "caseworker": codes.issue(session, settings.secret_key, first_caseworker.id, None),  # type: ignore[arg-type]
+        }
+        return DemoPeople(victim=victim, caseworker=first_caseworker, created=created, codes=issued)

@@ -10,11 +10,18 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import db, home, language
+from app import db, home, language, ratelimit
+from app.auth import enrolment
+from app.auth import routes as auth_routes
+from app.auth.access import SignInRequired
+from app.auth.sessions import SessionAuth
 from app.exit import routes as exit_routes
+from app.orgs import routes as org_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
 from app.web import Errors, error_page, http_exception
@@ -44,6 +51,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *home.routes,
         *language.routes,
         *exit_routes.routes,
+        *auth_routes.routes,
+        *enrolment.routes,
+        *org_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -51,15 +61,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(Errors),
         Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
         Middleware(CSRF, settings=settings, error_page=error_page),
+        Middleware(SessionAuth, settings=settings),
     ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_exception},
+        exception_handlers={HTTPException: http_exception, SignInRequired: sign_in_first},
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limiter = ratelimit.Limiter()
     return app
+
+
+async def sign_in_first(request: Request, exc: Exception) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": "/login"})
+    return RedirectResponse("/login", status_code=303)
 
 
 def __getattr__(name: str) -> Starlette:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +42,21 @@ def make_env() -> jinja2.Environment:
 
 
 ENV = make_env()
+
+
+FormHandler = Callable[[Request, FormData], Response]
+
+
+def form_endpoint(handler: FormHandler) -> Callable[[Request], Awaitable[Response]]:
+    """Parse the form on the event loop, then run the handler (DB writes, password hashing)
+    in the thread pool, so a slow hash or a busy database never stalls other requests."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        return await run_in_threadpool(handler, request, form)
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
 
 
 def is_htmx(request: Request) -> bool:

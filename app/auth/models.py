@@ -30,5 +30,65 @@ class User(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=5)
     disabled: bool = False
     webauthn_user_handle: bytes = Field(default_factory=new_user_handle, unique=True)
+    # The password fallback signs in with a user name the user chose (no e-mail exists here).
+    username: str | None = Field(default=None, max_length=60, unique=True)
     password_hash: str | None = Field(default=None, max_length=255)
+    enrolled_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=now)
+
+
+class Passkey(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    credential_id: bytes = Field(unique=True)
+    public_key: bytes
+    sign_count: int = 0
+    transports: str = Field(default="", max_length=200)
+    backup_eligible: bool = False
+    backed_up: bool = False
+    nickname: str = Field(default="", max_length=60)
+    created_at: datetime = Field(default_factory=now)
+    last_used_at: datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side session. Only a hash of the cookie value is stored."""
+
+    __tablename__ = "auth_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: bytes = Field(unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    device: str = Field(default="", max_length=80)
+    created_at: datetime = Field(default_factory=now)
+    last_seen_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    verified_at: datetime = Field(default_factory=now)
+    ended_at: datetime | None = None
+
+
+class EnrolmentCode(SQLModel, table=True):
+    """A one-time code handed over in a meeting; redeemed on the user's own device."""
+
+    __tablename__ = "enrolment_code"
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: bytes = Field(unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoke_old: bool = False
+
+
+class Challenge(SQLModel, table=True):
+    """A WebAuthn challenge: server-side, single use, five minutes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(unique=True, max_length=64)
+    challenge: bytes
+    purpose: str = Field(max_length=20)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    enrolment_code_id: int | None = Field(default=None, foreign_key="enrolment_code.id")
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    used_at: datetime | None = None

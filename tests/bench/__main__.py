@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import foundation
+from tests.bench import auth, foundation
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
@@ -28,6 +28,7 @@ Section = Callable[[Config, Generator], SectionResult]
 # Run in this order by ``make bench``; later issues add passkey verify, argon2, plan pages, SSE.
 SECTIONS: dict[str, Section] = {
     "foundation": foundation.run,
+    "auth": auth.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"

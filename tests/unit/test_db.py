@@ -7,6 +7,7 @@ from sqlmodel import select
 from app import db, demo
 from app.auth.models import Role, User
 from app.orgs.models import Organisation
+from app.settings import Settings, SettingsError
 
 
 @pytest.fixture
@@ -77,8 +78,8 @@ def test_sql_errors_do_not_carry_parameters(engine):
 
 
 def test_demo_is_idempotent(engine):
-    first = demo.load(engine)
-    second = demo.load(engine)
+    first = demo.load(engine, Settings())
+    second = demo.load(engine, Settings())
     assert first.created and not second.created
     with db.read_session(engine) as session:
         orgs = session.exec(select(Organisation)).all()
@@ -88,3 +89,12 @@ def test_demo_is_idempotent(engine):
         roles = sorted(u.role for u in users if u.organisation_id == org.id)
         assert roles == ["caseworker", "org_admin"]
     assert [u.display_name for u in users if u.role == "victim"] == [demo.DEMO_VICTIM]
+    assert first.codes["victim"] != second.codes["victim"]  # fresh codes each run
+
+
+def test_demo_is_refused_in_production(engine):
+    prod = Settings(
+        env="production", secret_key="k" * 40, data_key="d" * 44, origin="https://tryg.example"
+    )
+    with pytest.raises(SettingsError):
+        demo.load(engine, prod)

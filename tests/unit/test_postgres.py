@@ -17,8 +17,8 @@ def test_migrations_and_demo_on_postgres(postgres_url):
         db.migrate(engine)
         db.migrate(engine)
         assert {"organisation", "user"} <= set(inspect(engine).get_table_names())
-        assert demo.load(engine).created
-        assert not demo.load(engine).created
+        assert demo.load(engine, Settings()).created
+        assert not demo.load(engine, Settings()).created
     finally:
         engine.dispose()
 

@@ -1,0 +1,55 @@
+"""The audit trail: who did what, when, from which (hashed) address. Ids and codes only.
+
+Rows never hold secrets or personal text; ``action`` is a short code and ``detail`` a short
+machine-readable note (e.g. ``"sign_count"``). The victim sees the rows that concern them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime
+
+from sqlmodel import Field, Session, SQLModel
+
+from app.clock import now
+
+log = logging.getLogger("tryg.audit")
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now, index=True)
+    action: str = Field(max_length=40, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    subject_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    ip_hash: str = Field(default="", max_length=32)
+    detail: str = Field(default="", max_length=80)
+
+
+def hash_ip(secret: str, ip: str | None) -> str:
+    """Keyed hash of the client address: lets us see repeats without storing the address."""
+    if not ip:
+        return ""
+    return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+    ip: str = "",  # already hashed with hash_ip()
+    detail: str = "",
+) -> AuditEvent:
+    event = AuditEvent(
+        action=action, actor_id=actor_id, subject_id=subject_id, ip_hash=ip, detail=detail[:80]
+    )
+    session.add(event)
+    log.info(
+        "audit action=%s actor=%s subject=%s detail=%s", action, actor_id, subject_id, detail[:80]
+    )
+    return event

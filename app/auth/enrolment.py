@@ -1,0 +1,169 @@
+"""Enrolment in the meeting: a caseworker creates a victim's account (or re-enrols it) and
+shows a one-time code as a QR code and as text; an org admin does the same for caseworkers.
+
+Nobody can change someone else's login from afar: a code only works when the person redeems it
+on their own device, and a code that revokes the old passkeys does so only at that moment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app import audit, db
+from app.auth import codes
+from app.auth.access import require
+from app.auth.models import Passkey, Role, User
+from app.i18n import N_, _
+from app.web import form_endpoint, render
+
+MAX_NAME = 100
+
+
+def clean_name(value: object) -> tuple[str, str | None]:
+    """(name, error msgid) for a display name typed into a form."""
+    name = " ".join(str(value or "").split())
+    if not name:
+        return name, N_("Write a name.")
+    if len(name) > MAX_NAME:
+        return name[:MAX_NAME], N_("The name can be at most 100 characters.")
+    return name, None
+
+
+def code_page(request: Request, person: User, code: str, back: str) -> Response:
+    """Show a fresh code once: QR (a data: URI image, no inline script) and text."""
+    origin = request.app.state.settings.origin
+    qr = segno.make(f"{origin}/enrol#{code}", error="m")
+    return render(
+        request,
+        "auth/code.html",
+        {
+            "person": person,
+            "code": code,
+            "qr": qr.svg_data_uri(scale=6, border=2),
+            "minutes": int(codes.VALID_FOR.total_seconds() // 60),
+            "back": back,
+        },
+    )
+
+
+def issue_code(
+    request: Request, session: Session, actor: User, person: User, revoke_old: bool
+) -> str:
+    code = codes.issue(
+        session,
+        request.app.state.settings.secret_key,
+        person.id,  # type: ignore[arg-type]
+        actor.id,
+        revoke_old=revoke_old,
+    )
+    audit.record(
+        session,
+        "enrolment_code_issued",
+        actor_id=actor.id,
+        subject_id=person.id,
+        ip=audit.hash_ip(
+            request.app.state.settings.secret_key, request.client.host if request.client else ""
+        ),
+        detail="revoke_old" if revoke_old else "",
+    )
+    return code
+
+
+def _my_victim(session: Session, caseworker: User, person_id: int) -> User:
+    """A victim this caseworker enrolled; anyone else is 404 (never 403)."""
+    person = session.get(User, person_id)
+    if person is None or person.role != Role.victim or person.enrolled_by_id != caseworker.id:
+        raise HTTPException(404)
+    return person
+
+
+def _passkey_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Passkey.user_id, func.count())
+        .where(col(Passkey.user_id).in_(ids))
+        .group_by(Passkey.user_id)
+    ).all()
+    return dict(rows)
+
+
+def _people_context(session: Session, caseworker: User) -> dict[str, Any]:
+    victims = session.exec(
+        select(User)
+        .where(User.enrolled_by_id == caseworker.id, User.role == Role.victim)
+        .order_by(col(User.display_name))
+    ).all()
+    counts = _passkey_counts(session, [v.id for v in victims])  # type: ignore[misc]
+    return {"victims": victims, "counts": counts, "errors": {}, "name": ""}
+
+
+async def people(request: Request) -> Response:
+    caseworker = require(request, Role.caseworker)
+    with db.read_session(request.app.state.engine) as session:
+        context = _people_context(session, caseworker)
+    return render(request, "auth/people.html", context)
+
+
+def create_person(request: Request, form: FormData) -> Response:
+    caseworker = require(request, Role.caseworker)
+    name, error = clean_name(form.get("display_name"))
+    if error:
+        with db.read_session(request.app.state.engine) as session:
+            context = _people_context(session, caseworker)
+        context |= {"errors": {"display_name": _(error)}, "name": name}
+        return render(request, "auth/people.html", context, status_code=400)
+    with db.write_session(request.app.state.engine) as session:
+        person = User(role=Role.victim, display_name=name, enrolled_by_id=caseworker.id)
+        session.add(person)
+        session.flush()
+        audit.record(session, "victim_created", actor_id=caseworker.id, subject_id=person.id)
+        code = issue_code(request, session, caseworker, person, revoke_old=False)
+    return code_page(request, person, code, back="/people")
+
+
+def _person_code(request: Request, revoke_old: bool) -> Response:
+    caseworker = require(request, Role.caseworker)
+    with db.write_session(request.app.state.engine) as session:
+        person = _my_victim(session, caseworker, request.path_params["person_id"])
+        code = issue_code(request, session, caseworker, person, revoke_old)
+    return code_page(request, person, code, back="/people")
+
+
+def person_code(request: Request) -> Response:
+    return _person_code(request, revoke_old=False)
+
+
+def person_code_revoke(request: Request) -> Response:
+    """Lost phone: a code that removes the old passkeys and sessions when the victim redeems
+    it in the meeting. Until then nothing changes for the victim."""
+    return _person_code(request, revoke_old=True)
+
+
+def context_for_admin(session: Session, admin: User) -> dict[str, Any]:
+    caseworkers = session.exec(
+        select(User)
+        .where(User.organisation_id == admin.organisation_id, User.role == Role.caseworker)
+        .order_by(col(User.display_name))
+    ).all()
+    return {
+        "caseworkers": caseworkers,
+        "counts": _passkey_counts(session, [c.id for c in caseworkers]),
+    }  # type: ignore[misc]
+
+
+routes = [
+    Route("/people", people, name="people"),
+    Route("/people/new", form_endpoint(create_person), methods=["POST"]),
+    Route("/people/{person_id:int}/code", person_code, methods=["POST"]),
+    Route("/people/{person_id:int}/code-revoke", person_code_revoke, methods=["POST"]),
+]

@@ -1,0 +1,600 @@
+"""Sign-in, enrolment, the account page, passkeys, the password fallback and sessions.
+
+Passkey ceremonies talk JSON with static/js/passkeys.js; everything else is plain forms. There is
+no reset by e-mail or SMS anywhere: a lost login is restored in a meeting with an enrolment code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from webauthn.helpers import base64url_to_bytes
+
+from app import audit, db, ratelimit
+from app.auth import codes, passwords, sessions
+from app.auth.access import current_auth, current_user, home_for, require
+from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
+from app.auth.passkeys import (
+    GENERIC,
+    PasskeyError,
+    take_challenge,
+    verify_authentication,
+    verify_registration,
+)
+from app.auth.passkeys import authentication_options as _auth_options
+from app.auth.passkeys import registration_options as _reg_options
+from app.clock import now
+from app.i18n import N_, _, ngettext
+from app.settings import Settings
+from app.web import form_endpoint, render
+
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+Ceremony = Callable[[Session, dict[str, Any]], Response]
+CODE_REFUSED = N_("The code is wrong, used or expired. Ask your adviser for a new one.")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _engine(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.engine
+
+
+def _limiter(request: Request) -> ratelimit.Limiter:
+    return request.app.state.limiter
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _ip_hash(request: Request) -> str:
+    return audit.hash_ip(_settings(request).secret_key, _ip(request))
+
+
+def _error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400) from exc
+    if not isinstance(payload, dict):
+        raise HTTPException(400)
+    return payload
+
+
+def _too_many(request: Request, item: ratelimit.RateLimitItem, *keys: str) -> Response:
+    minutes = _limiter(request).minutes_left(item, *keys)
+    message = ngettext(
+        "Too many attempts. Try again in %(num)s minute.",
+        "Too many attempts. Try again in %(num)s minutes.",
+        minutes,
+    ) % {"num": minutes}
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return _error(message, 429)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 429, "title": _("Too many attempts"), "detail": message},
+        status_code=429,
+        headers={"Retry-After": str(minutes * 60)},
+    )
+
+
+def _signed_in(
+    request: Request, session: Session, user: User, response: Response, how: str
+) -> Response:
+    previous = current_auth(request)
+    if previous is not None:  # a new id at every sign-in; the old one ends
+        sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
+    token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
+    audit.record(
+        session, "sign_in", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request), detail=how
+    )
+    sessions.set_cookie(response, _settings(request), token)
+    return response
+
+
+# ---------------------------------------------------------------- sign in
+
+
+async def login_page(request: Request) -> Response:
+    user = current_user(request)
+    if user is not None:
+        return RedirectResponse(home_for(user), status_code=303)
+    return render(request, "auth/login.html", {"errors": {}, "username": ""})
+
+
+def login_options(request: Request) -> Response:
+    if not _limiter(request).hit(ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request)):
+        return _too_many(request, ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request))
+    with db.write_session(_engine(request)) as session:
+        return JSONResponse(_auth_options(session, _settings(request)))
+
+
+async def _ceremony(request: Request, step: Ceremony) -> Response:
+    """Run one passkey ceremony's final step in a write transaction, off the event loop.
+
+    A refusal rolls the whole step back (nothing half-created), is audited on its own, and is
+    answered with a translated JSON error for passkeys.js.
+    """
+    payload = await _json(request)
+
+    def work() -> Response:
+        try:
+            with db.write_session(_engine(request)) as session:
+                return step(session, payload)
+        except PasskeyError as exc:
+            _audit_refusal(request, exc, payload)
+            return _error(_(exc.message), 400)
+
+    return await run_in_threadpool(work)
+
+
+def _nickname(payload: dict[str, Any], default: str) -> str:
+    return str(payload.get("nickname") or "")[:60].strip() or default
+
+
+async def login_passkey(request: Request) -> Response:
+    def step(session: Session, payload: dict[str, Any]) -> Response:
+        challenge = take_challenge(session, payload.get("handle"), "login")
+        result = verify_authentication(session, _settings(request), challenge, payload)
+        if result.user.disabled:
+            raise PasskeyError("disabled", N_("This account is closed."))
+        response = JSONResponse({"redirect": home_for(result.user)})
+        return _signed_in(request, session, result.user, response, "passkey")
+
+    return await _ceremony(request, step)
+
+
+def _audit_refusal(request: Request, exc: PasskeyError, payload: dict[str, Any]) -> None:
+    """Refusals are audited in their own transaction (the ceremony's was rolled back)."""
+    with db.write_session(_engine(request)) as session:
+        subject = None
+        credential = payload.get("credential")
+        raw_id = credential.get("rawId") if isinstance(credential, dict) else None
+        if isinstance(raw_id, str):
+            try:
+                cred_id = base64url_to_bytes(raw_id)
+                passkey = session.exec(
+                    select(Passkey).where(Passkey.credential_id == cred_id)
+                ).first()
+                subject = passkey.user_id if passkey else None
+            except ValueError:
+                subject = None
+        audit.record(
+            session, "passkey_refused", subject_id=subject, ip=_ip_hash(request), detail=exc.reason
+        )
+
+
+def login_password(request: Request, form: FormData) -> Response:
+    username = str(form.get("username", "")).strip()[:60]
+    password = str(form.get("password", ""))[: passwords.MAX_LENGTH]
+    limiter = _limiter(request)
+    if not limiter.hit(ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request)):
+        return _too_many(request, ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request))
+    if not limiter.hit(ratelimit.SIGN_IN_PER_ACCOUNT, "login-user", username.lower()):
+        return _too_many(request, ratelimit.SIGN_IN_PER_ACCOUNT, "login-user", username.lower())
+    # The hash is checked outside any write transaction: it is slow on purpose.
+    with db.read_session(_engine(request)) as session:
+        user = (
+            session.exec(select(User).where(User.username == username)).first()
+            if username
+            else None
+        )
+    ok, new_hash = passwords.verify(password, user.password_hash if user else None)
+    with db.write_session(_engine(request)) as session:
+        if user is None or not ok or user.disabled:
+            audit.record(
+                session,
+                "password_refused",
+                subject_id=user.id if user else None,
+                ip=_ip_hash(request),
+            )
+            error = _("The user name or the password is wrong.")
+            return render(
+                request,
+                "auth/login.html",
+                {"errors": {"password": error}, "username": username},
+                status_code=400,
+            )
+        if new_hash:
+            user.password_hash = new_hash
+            session.add(user)
+        response = RedirectResponse(home_for(user), status_code=303)
+        return _signed_in(request, session, user, response, "password")
+
+
+def logout(request: Request) -> Response:
+    auth = current_auth(request)
+    response = RedirectResponse("/", status_code=303)
+    if auth is not None:
+        with db.write_session(_engine(request)) as session:
+            sessions.end(session, auth.id, auth.user_id)  # type: ignore[arg-type]
+            audit.record(
+                session,
+                "sign_out",
+                actor_id=auth.user_id,
+                subject_id=auth.user_id,
+                ip=_ip_hash(request),
+            )
+    sessions.clear_cookie(response, _settings(request))
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+# ---------------------------------------------------------------- enrolment (redeem a code)
+
+
+async def enrol_page(request: Request) -> Response:
+    return render(request, "auth/enrol.html", {"errors": {}})
+
+
+async def enrol_options(request: Request) -> Response:
+    payload = await _json(request)
+    return await run_in_threadpool(_enrol_options, request, payload)
+
+
+def _enrol_options(request: Request, payload: dict[str, Any]) -> Response:
+    code = payload.get("code")
+    limiter = _limiter(request)
+    if not limiter.hit(ratelimit.CODE_PER_IP, "code-ip", _ip(request)):
+        return _too_many(request, ratelimit.CODE_PER_IP, "code-ip", _ip(request))
+    if not isinstance(code, str):
+        return _error(_("Type the code you were given."))
+    with db.write_session(_engine(request)) as session:
+        row = codes.find_valid(session, _settings(request).secret_key, code)
+        if row is None:
+            audit.record(session, "code_refused", ip=_ip_hash(request))
+            return _error(_(CODE_REFUSED))
+        if not limiter.hit(ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id)):
+            return _too_many(request, ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id))
+        user = session.get(User, row.user_id)
+        assert user is not None
+        return JSONResponse(
+            _reg_options(session, _settings(request), user, enrolment_code_id=row.id)
+        )
+
+
+async def enrol_passkey(request: Request) -> Response:
+    def step(session: Session, payload: dict[str, Any]) -> Response:
+        challenge = take_challenge(session, payload.get("handle"), "register")
+        if challenge.enrolment_code_id is None or challenge.user_id is None:
+            raise PasskeyError("no_code", CODE_REFUSED)
+        code_row = session.get(EnrolmentCode, challenge.enrolment_code_id)
+        if code_row is None or not codes.consume(session, code_row.id):  # type: ignore[arg-type]
+            raise PasskeyError("code_used", CODE_REFUSED)
+        user = session.get(User, challenge.user_id)
+        assert user is not None
+        if code_row.revoke_old:  # "lost phone": the victim is here, redeeming the code
+            removed = session.execute(
+                delete(Passkey).where(col(Passkey.user_id) == user.id)
+            ).rowcount  # type: ignore[attr-defined]
+            sessions.end_all(session, user.id)  # type: ignore[arg-type]
+            audit.record(
+                session,
+                "passkeys_revoked_at_reenrolment",
+                actor_id=code_row.created_by_id,
+                subject_id=user.id,
+                ip=_ip_hash(request),
+                detail=f"count={removed}",
+            )
+        nickname = _nickname(payload, _("My phone"))
+        passkey = verify_registration(
+            session, _settings(request), challenge, payload, user, nickname
+        )
+        session.flush()
+        audit.record(
+            session,
+            "passkey_added",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"passkey={passkey.id} enrolment",
+        )
+        response = JSONResponse({"redirect": home_for(user)})
+        return _signed_in(request, session, user, response, "enrolment")
+
+    return await _ceremony(request, step)
+
+
+# ---------------------------------------------------------------- account
+
+
+def _account_context(request: Request, user: User) -> dict[str, Any]:
+    with db.read_session(_engine(request)) as session:
+        keys = session.exec(
+            select(Passkey).where(Passkey.user_id == user.id).order_by(col(Passkey.created_at))
+        ).all()
+    return {"passkeys": keys, "synced": any(k.backed_up for k in keys), "errors": {}}
+
+
+async def account(request: Request) -> Response:
+    user = require(request)
+    return render(request, "auth/account.html", _account_context(request, user))
+
+
+def add_passkey_options(request: Request) -> Response:
+    user = require(request)
+    with db.write_session(_engine(request)) as session:
+        return JSONResponse(_reg_options(session, _settings(request), user))
+
+
+async def add_passkey(request: Request) -> Response:
+    user = require(request)
+
+    def step(session: Session, payload: dict[str, Any]) -> Response:
+        challenge = take_challenge(session, payload.get("handle"), "register")
+        if challenge.user_id != user.id or challenge.enrolment_code_id is not None:
+            raise PasskeyError("wrong_user", GENERIC)
+        nickname = _nickname(payload, _("Passkey"))
+        passkey = verify_registration(
+            session, _settings(request), challenge, payload, user, nickname
+        )
+        session.flush()
+        audit.record(
+            session,
+            "passkey_added",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"passkey={passkey.id}",
+        )
+        return JSONResponse({"redirect": "/account"})
+
+    return await _ceremony(request, step)
+
+
+def _own_passkey(session: Session, user: User, passkey_id: int) -> Passkey:
+    passkey = session.get(Passkey, passkey_id)
+    if passkey is None or passkey.user_id != user.id:
+        raise HTTPException(404)
+    return passkey
+
+
+def rename_passkey(request: Request, form: FormData) -> Response:
+    user = require(request)
+    nickname = str(form.get("nickname", "")).strip()
+    passkey_id = request.path_params["passkey_id"]
+    if not nickname or len(nickname) > 60:
+        ctx = _account_context(request, user)
+        ctx["errors"] = {passkey_id: _("The name must be 1 to 60 characters.")}
+        return render(request, "auth/account.html", ctx, status_code=400)
+    with db.write_session(_engine(request)) as session:
+        passkey = _own_passkey(session, user, passkey_id)
+        passkey.nickname = nickname
+        session.add(passkey)
+        audit.record(
+            session,
+            "passkey_renamed",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"passkey={passkey.id}",
+        )
+    return RedirectResponse("/account", status_code=303)
+
+
+def _needs_fresh_check(request: Request) -> Response | None:
+    auth = current_auth(request)
+    if auth is None or not sessions.is_fresh(auth):
+        return RedirectResponse("/account/verify", status_code=303)
+    return None
+
+
+def delete_passkey(request: Request) -> Response:
+    user = require(request)
+    if (redirect := _needs_fresh_check(request)) is not None:
+        return redirect
+    passkey_id = request.path_params["passkey_id"]
+    with db.write_session(_engine(request)) as session:
+        passkey = _own_passkey(session, user, passkey_id)
+        count = session.exec(
+            select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id)
+        ).one()
+        if count <= 1:
+            ctx = _account_context(request, user)
+            ctx["errors"] = {
+                passkey_id: _("You cannot remove your last passkey. Add another one first.")
+            }
+            return render(request, "auth/account.html", ctx, status_code=400)
+        session.delete(passkey)
+        audit.record(
+            session,
+            "passkey_removed",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"passkey={passkey_id}",
+        )
+    return RedirectResponse("/account", status_code=303)
+
+
+async def verify_page(request: Request) -> Response:
+    require(request)
+    return render(request, "auth/verify.html")
+
+
+def verify_options(request: Request) -> Response:
+    user = require(request)
+    with db.write_session(_engine(request)) as session:
+        return JSONResponse(_auth_options(session, _settings(request), "reauth", user.id))
+
+
+async def verify_passkey(request: Request) -> Response:
+    user = require(request)
+    auth = current_auth(request)
+    assert auth is not None
+
+    def step(session: Session, payload: dict[str, Any]) -> Response:
+        challenge = take_challenge(session, payload.get("handle"), "reauth")
+        result = verify_authentication(session, _settings(request), challenge, payload)
+        if result.user.id != user.id:
+            raise PasskeyError("wrong_user", GENERIC)
+        sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
+        audit.record(
+            session, "reauthenticated", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request)
+        )
+        return JSONResponse({"redirect": "/account"})
+
+    return await _ceremony(request, step)
+
+
+# ---------------------------------------------------------------- password fallback
+
+
+async def password_page(request: Request) -> Response:
+    user = require(request)
+    return render(request, "auth/password.html", {"errors": {}, "username": user.username or ""})
+
+
+def set_password(request: Request, form: FormData) -> Response:
+    user = require(request)
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    errors: dict[str, str] = {}
+    if not (3 <= len(username) <= 60) or not all(c.isalnum() or c in "._-" for c in username):
+        errors["username"] = _("The user name must be 3 to 60 letters, digits, '.', '_' or '-'.")
+    problems = passwords.problems(password, username)
+    if problems:
+        errors["password"] = " ".join(_(p) for p in problems)
+    if not errors:
+        new_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
+        with db.write_session(_engine(request)) as session:
+            taken = session.exec(
+                select(User).where(User.username == username, col(User.id) != user.id)
+            ).first()
+            if taken:
+                errors["username"] = _("That user name is taken. Choose another one.")
+            else:
+                fresh = session.get(User, user.id)
+                assert fresh is not None
+                fresh.username = username
+                fresh.password_hash = new_hash
+                session.add(fresh)
+                audit.record(
+                    session,
+                    "password_set",
+                    actor_id=user.id,
+                    subject_id=user.id,
+                    ip=_ip_hash(request),
+                )
+                return RedirectResponse("/account", status_code=303)
+    return render(
+        request, "auth/password.html", {"errors": errors, "username": username}, status_code=400
+    )
+
+
+def delete_password(request: Request) -> Response:
+    user = require(request)
+    if (redirect := _needs_fresh_check(request)) is not None:
+        return redirect
+    with db.write_session(_engine(request)) as session:
+        fresh = session.get(User, user.id)
+        assert fresh is not None
+        fresh.password_hash = None
+        fresh.username = None
+        session.add(fresh)
+        audit.record(
+            session, "password_removed", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request)
+        )
+    return RedirectResponse("/account", status_code=303)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+async def sessions_page(request: Request) -> Response:
+    user = require(request)
+    with db.read_session(_engine(request)) as session:
+        rows = session.exec(
+            select(AuthSession)
+            .where(
+                AuthSession.user_id == user.id,
+                col(AuthSession.ended_at).is_(None),
+                col(AuthSession.expires_at) > now(),
+            )
+            .order_by(col(AuthSession.last_seen_at).desc())
+        ).all()
+    return render(
+        request, "auth/sessions.html", {"sessions": rows, "current_id": current_auth(request).id}
+    )  # type: ignore[union-attr]
+
+
+def end_session(request: Request) -> Response:
+    user = require(request)
+    session_id = request.path_params["session_id"]
+    with db.write_session(_engine(request)) as session:
+        if not sessions.end(session, session_id, user.id):  # type: ignore[arg-type]
+            raise HTTPException(404)
+        audit.record(
+            session,
+            "session_ended",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"session={session_id}",
+        )
+    if session_id == current_auth(request).id:  # type: ignore[union-attr]
+        return logout(request)
+    return RedirectResponse("/account/sessions", status_code=303)
+
+
+def end_all_sessions(request: Request) -> Response:
+    user = require(request)
+    with db.write_session(_engine(request)) as session:
+        count = sessions.end_all(session, user.id)  # type: ignore[arg-type]
+        audit.record(
+            session,
+            "sessions_ended_all",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=_ip_hash(request),
+            detail=f"count={count}",
+        )
+    return logout(request)
+
+
+routes = [
+    Route("/login", login_page, name="login"),
+    Route("/login/options", login_options, methods=["POST"]),
+    Route("/login/passkey", login_passkey, methods=["POST"]),
+    Route("/login/password", form_endpoint(login_password), methods=["POST"]),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/enrol", enrol_page, name="enrol"),
+    Route("/enrol/options", enrol_options, methods=["POST"]),
+    Route("/enrol/passkey", enrol_passkey, methods=["POST"]),
+    Route("/account", account, name="account"),
+    Route("/account/passkeys/options", add_passkey_options, methods=["POST"]),
+    Route("/account/passkeys", add_passkey, methods=["POST"]),
+    Route(
+        "/account/passkeys/{passkey_id:int}/rename", form_endpoint(rename_passkey), methods=["POST"]
+    ),
+    Route("/account/passkeys/{passkey_id:int}/delete", delete_passkey, methods=["POST"]),
+    Route("/account/verify", verify_page),
+    Route("/account/verify/options", verify_options, methods=["POST"]),
+    Route("/account/verify/passkey", verify_passkey, methods=["POST"]),
+    Route("/account/password", password_page),
+    Route("/account/password/set", form_endpoint(set_password), methods=["POST"]),
+    Route("/account/password/delete", delete_password, methods=["POST"]),
+    Route("/account/sessions", sessions_page),
+    Route("/account/sessions/{session_id:int}/end", end_session, methods=["POST"]),
+    Route("/account/sessions/end-all", end_all_sessions, methods=["POST"]),
+]

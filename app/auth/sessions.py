@@ -1,0 +1,210 @@
+"""Server-side sessions.
+
+The cookie holds 256 random bits; the database holds only their SHA-256, so a copy of the
+database cannot be turned into a live session. A new id at every sign-in; idle timeout by role;
+an absolute lifetime; ending a session (here or from another device) takes effect at its next
+request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import db, i18n
+from app.auth.models import AuthSession, Role, User
+from app.clock import now
+from app.settings import Settings
+
+TOUCH_EVERY = timedelta(seconds=60)
+FRESH_FOR = timedelta(minutes=5)
+
+
+def cookie_name(settings: Settings) -> str:
+    return ("__Host-" if settings.https else "") + "tryg_session"
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def device_label(user_agent: str) -> str:
+    """A coarse, non-identifying label for "my sessions": browser and system only."""
+    ua = user_agent.lower()
+    system = next(
+        (
+            name
+            for key, name in [
+                ("iphone", "iPhone"),
+                ("ipad", "iPad"),
+                ("android", "Android"),
+                ("windows", "Windows"),
+                ("mac os", "Mac"),
+                ("linux", "Linux"),
+            ]
+            if key in ua
+        ),
+        "?",
+    )
+    browser = next(
+        (
+            name
+            for key, name in [
+                ("edg/", "Edge"),
+                ("firefox", "Firefox"),
+                ("chrome", "Chrome"),
+                ("chromium", "Chromium"),
+                ("safari", "Safari"),
+            ]
+            if key in ua
+        ),
+        "?",
+    )
+    return f"{browser} · {system}"
+
+
+def idle_timeout(settings: Settings, user: User) -> timedelta:
+    seconds = (
+        settings.idle_timeout_victim_s
+        if user.role == Role.victim
+        else settings.idle_timeout_caseworker_s
+    )
+    return timedelta(seconds=seconds)
+
+
+def start(session: Session, settings: Settings, user: User, user_agent: str) -> str:
+    """Create a session and return the cookie value (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            device=device_label(user_agent),  # type: ignore[arg-type]
+            created_at=moment,
+            last_seen_at=moment,
+            verified_at=moment,
+            expires_at=moment + timedelta(seconds=settings.session_lifetime_s),
+        )
+    )
+    return token
+
+
+def set_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        cookie_name(settings),
+        token,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=settings.https,
+    )
+
+
+def clear_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        cookie_name(settings), path="/", httponly=True, samesite="strict", secure=settings.https
+    )
+
+
+def end(session: Session, session_id: int, user_id: int) -> bool:
+    result = session.execute(
+        update(AuthSession)
+        .where(
+            col(AuthSession.id) == session_id,
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.ended_at).is_(None),
+        )
+        .values(ended_at=now())
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def end_all(session: Session, user_id: int, except_id: int | None = None) -> int:
+    query = update(AuthSession).where(
+        col(AuthSession.user_id) == user_id, col(AuthSession.ended_at).is_(None)
+    )
+    if except_id is not None:
+        query = query.where(col(AuthSession.id) != except_id)
+    return session.execute(query.values(ended_at=now())).rowcount  # type: ignore[attr-defined]
+
+
+def mark_verified(session: Session, session_id: int) -> None:
+    session.execute(
+        update(AuthSession).where(col(AuthSession.id) == session_id).values(verified_at=now())
+    )
+
+
+def is_fresh(auth: AuthSession) -> bool:
+    """A passkey check within the last five minutes (needed to remove a passkey or password)."""
+    return now() - auth.verified_at <= FRESH_FOR
+
+
+@dataclass
+class Current:
+    user: User
+    auth: AuthSession
+
+
+def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
+    moment = now()
+    with db.read_session(engine) as session:
+        row = session.exec(
+            select(AuthSession, User)
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .where(AuthSession.token_hash == token_hash(token))
+        ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if (
+        auth.ended_at is not None
+        or user.disabled
+        or auth.expires_at <= moment
+        or moment - auth.last_seen_at > idle_timeout(settings, user)
+    ):
+        return None
+    if moment - auth.last_seen_at > TOUCH_EVERY:
+        with db.write_session(engine) as session:
+            session.execute(
+                update(AuthSession)
+                .where(col(AuthSession.id) == auth.id)
+                .values(last_seen_at=moment)
+            )
+        auth.last_seen_at = moment
+    return Current(user=user, auth=auth)
+
+
+class SessionAuth:
+    """Puts ``user`` and ``auth`` (or None) into ``request.state`` for every request."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.cookie = cookie_name(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["user"] = state["auth"] = None
+        request = Request(scope)
+        token = request.cookies.get(self.cookie)
+        if token:
+            current = lookup(scope["app"].state.engine, self.settings, token)
+            if current is not None:
+                state["user"], state["auth"] = current.user, current.auth
+        # Set for every request (JSON answers too), so no language leaks between requests.
+        user = state["user"]
+        i18n.set_locale(i18n.choose_locale(request, user.locale if user else None))
+        await self.app(scope, receive, send)

@@ -1,0 +1,34 @@
+"""Rate limits (the ``limits`` library, moving window, in memory per process).
+
+Several app processes each keep their own counters: the limit per process is then the limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+SIGN_IN_PER_IP = parse("20/minute")
+SIGN_IN_PER_ACCOUNT = parse("10/hour")
+CODE_PER_IP = parse("10/minute")
+CODE_PER_ACCOUNT = parse("10/hour")
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self.storage = MemoryStorage()
+        self.strategy = MovingWindowRateLimiter(self.storage)
+
+    def hit(self, item, *keys: str) -> bool:  # type: ignore[no-untyped-def]
+        return self.strategy.hit(item, *keys)
+
+    def minutes_left(self, item, *keys: str) -> int:  # type: ignore[no-untyped-def]
+        reset, _remaining = self.strategy.get_window_stats(item, *keys)
+        return max(1, math.ceil((reset - time.time()) / 60))
+
+    def reset(self) -> None:
+        self.storage.reset()

@@ -1,0 +1,231 @@
+"""Passkeys in real Chromium with its virtual authenticator (DESIGN §8)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from app import db
+from app.auth import codes, passwords
+from app.auth.models import Passkey, Role, User
+from app.orgs.models import Organisation
+
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+PASSWORD = "en lang og god sætning 42"
+
+
+class Authenticator:
+    """A CDP virtual authenticator attached to one page's browser context."""
+
+    def __init__(self, page: Page, **options: Any) -> None:
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable")
+        self.id = self.add(**options)
+
+    def add(self, **options: Any) -> str:
+        reply = self.cdp.send(
+            "WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR | options}
+        )
+        return reply["authenticatorId"]
+
+    def replace(self, **options: Any) -> None:
+        """Swap in a new device (another phone, a security key)."""
+        self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
+        self.id = self.add(**options)
+
+    def credentials(self) -> list[dict[str, Any]]:
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+
+
+@pytest.fixture(scope="module")
+def engine(live_server) -> Iterator[Any]:
+    engine = db.make_engine(live_server.settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def make_person(
+    engine, role: Role, name: str, *, org_name: str | None = None, password: bool = False
+) -> User:
+    with db.write_session(engine) as session:
+        org_id = None
+        if org_name:
+            org = Organisation(name=org_name)
+            session.add(org)
+            session.flush()
+            org_id = org.id
+        user = User(role=role, display_name=name, organisation_id=org_id)
+        if password:
+            user.username = f"u{abs(hash(name)) % 10**8}"
+            user.password_hash = passwords.hash_password(PASSWORD)
+        session.add(user)
+        session.flush()
+        return user
+
+
+def new_code(engine, settings, user: User) -> str:
+    with db.write_session(engine) as session:
+        return codes.issue(session, settings.secret_key, user.id, None)  # type: ignore[arg-type]
+
+
+def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min telefon") -> None:
+    page.goto(f"{base}/enrol")
+    page.get_by_label("Kode", exact=True).fill(code)
+    page.get_by_label("Navn på denne adgangsnøgle").fill(nickname)
+    page.get_by_role("button", name="Opret adgangsnøgle").click()
+    page.wait_for_url(f"{base}/account")
+
+
+def password_sign_in(page: Page, base: str, person: User) -> None:
+    """The fallback form, so pages behind sign-in can be checked without a passkey."""
+    page.goto(f"{base}/login")
+    page.get_by_text("Log ind med adgangskode i stedet").click()
+    page.get_by_label("Brugernavn").fill(person.username)  # type: ignore[arg-type]
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind", exact=True).click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Log ud").first.click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_enrol_sign_out_sign_in_second_passkey_rename_and_last_one_kept(page, live_server, engine):
+    base = live_server.url
+    victim = make_person(engine, Role.victim, "Maja")
+    auth = Authenticator(page)
+    enrol_in_browser(page, base, new_code(engine, live_server.settings, victim))
+    expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
+    expect(page.locator("#main")).to_contain_text("Min telefon")
+    assert len(auth.credentials()) == 1
+    assert auth.credentials()[0]["isResidentCredential"] is True
+
+    sign_out(page)
+    page.goto(f"{base}/account")
+    page.wait_for_url(f"{base}/login")
+    page.get_by_role("button", name="Log ind med adgangsnøgle").click()
+    page.wait_for_url(f"{base}/account")
+
+    # A second passkey, from another device (a new virtual authenticator).
+    auth.replace()
+    page.get_by_label("Navn på den nye adgangsnøgle").fill("Sikkerhedsnøgle")
+    page.get_by_role("button", name="Tilføj en adgangsnøgle").click()
+    expect(page.locator(".item-list > li")).to_have_count(2)
+    expect(page.locator("#main")).to_contain_text("Sikkerhedsnøgle")
+
+    # Rename the first.
+    first = page.locator(".item-list > li").first
+    first.get_by_label("Nyt navn").fill("Gammel telefon")
+    first.get_by_role("button", name="Omdøb").click()
+    expect(page.locator("#main")).to_contain_text("Gammel telefon")
+
+    # Remove it (the session's passkey check is fresh), then try to remove the last one.
+    page.locator(".item-list > li").first.get_by_role("button", name="Fjern").click()
+    expect(page.locator(".item-list > li")).to_have_count(1)
+    page.locator(".item-list > li").first.get_by_role("button", name="Fjern").click()
+    expect(page.get_by_role("alert").filter(has_text="sidste adgangsnøgle")).to_be_visible()
+    with db.read_session(engine) as session:
+        left = session.exec(select(Passkey).where(Passkey.user_id == victim.id)).all()
+    assert [p.nickname for p in left] == ["Sikkerhedsnøgle"]
+
+    # The new device still signs in.
+    sign_out(page)
+    page.goto(f"{base}/login")
+    page.get_by_role("button", name="Log ind med adgangsnøgle").click()
+    page.wait_for_url(f"{base}/account")
+
+
+def test_synced_passkey_is_named_plainly(page, live_server, engine):
+    victim = make_person(engine, Role.victim, "Synk")
+    Authenticator(page, defaultBackupEligibility=True, defaultBackupState=True)
+    enrol_in_browser(page, live_server.url, new_code(engine, live_server.settings, victim))
+    warning = page.get_by_role("note")
+    expect(warning).to_contain_text("kan logge ind her som dig")
+    expect(page.locator("#main")).to_contain_text("synkroniseret til en cloudkonto")
+
+
+def test_qr_link_fills_the_code_and_drops_it_from_the_address(page, live_server, engine):
+    victim = make_person(engine, Role.victim, "QR")
+    code = new_code(engine, live_server.settings, victim)
+    page.goto(f"{live_server.url}/enrol#{code}")
+    expect(page.get_by_label("Kode", exact=True)).to_have_value(code)
+    assert "#" not in page.url
+
+
+def test_wrong_code_is_explained_in_danish(page, live_server):
+    Authenticator(page)
+    page.goto(f"{live_server.url}/enrol")
+    page.get_by_label("Kode", exact=True).fill("ACDEF-GHJKM")
+    page.get_by_role("button", name="Opret adgangsnøgle").click()
+    expect(page.locator("[data-passkey-status]")).to_contain_text("Koden er forkert")
+
+
+def test_passkey_without_user_verification_is_refused(page, live_server, engine):
+    victim = make_person(engine, Role.victim, "UV")
+    Authenticator(page, hasUserVerification=False, isUserVerified=False)
+    page.goto(f"{live_server.url}/enrol")
+    page.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, victim))
+    page.get_by_role("button", name="Opret adgangsnøgle").click()
+    expect(page.locator("[data-passkey-status]")).not_to_be_empty()
+    assert page.url.endswith("/enrol")
+    with db.read_session(engine) as session:
+        assert session.exec(select(Passkey).where(Passkey.user_id == victim.id)).all() == []
+
+
+def test_session_signed_out_from_another_device_is_dead(new_page, live_server, engine):
+    person = make_person(engine, Role.victim, "To enheder", password=True)
+    phone, laptop = new_page(), new_page()
+    for p in (phone, laptop):
+        password_sign_in(p, live_server.url, person)
+        p.wait_for_url(f"{live_server.url}/account")
+    laptop.goto(f"{live_server.url}/account/sessions")
+    other = laptop.locator(".item-list > li").filter(has_not_text="denne enhed")
+    other.get_by_role("button", name="Log ud").click()
+    expect(laptop.locator(".item-list > li")).to_have_count(1)
+    phone.goto(f"{live_server.url}/account")
+    assert phone.url == f"{live_server.url}/login"
+
+
+SIGNED_IN_PAGES = ["/account", "/account/sessions", "/account/password", "/account/verify"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/enrol", *SIGNED_IN_PAGES, "/people", "/admin"])
+def test_axe_on_sign_in_and_account_pages(axe, live_server, engine, path):
+    role = {"/people": Role.caseworker, "/admin": Role.org_admin}.get(path, Role.victim)
+    org = f"Org {path}" if role != Role.victim else None
+    person = make_person(engine, role, f"Axe {path}", org_name=org, password=True)
+
+    def sign_in(page: Page) -> None:
+        if path in ("/login", "/enrol"):
+            return
+        password_sign_in(page, live_server.url, person)
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}{path}")
+        assert page.url.endswith(path)
+
+    axe(f"{live_server.url}/login", setup=sign_in)
+
+
+def test_axe_on_the_code_page(axe, live_server, engine):
+    person = make_person(engine, Role.caseworker, "Kode-axe", org_name="Org kode", password=True)
+
+    def show_code(page: Page) -> None:
+        password_sign_in(page, live_server.url, person)
+        page.wait_for_url(f"{live_server.url}/people")
+        page.get_by_label("Det navn, personen vil vises med").fill("Ny borger")
+        page.get_by_role("button", name="Opret og vis kode").click()
+        expect(page.locator(".code")).to_have_text(re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}"))
+
+    axe(f"{live_server.url}/login", setup=show_code)

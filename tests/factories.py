@@ -1,0 +1,97 @@
+"""Build people and sign them in, the way the app does, for the fast tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from app import db
+from app.auth import codes
+from app.auth.models import Role, User
+from app.orgs.models import Organisation, OrgKind
+from tests.conftest import csrf_token
+from tests.soft_authenticator import SoftAuthenticator
+
+
+def engine_of(client: TestClient):  # type: ignore[no-untyped-def]
+    return client.app.state.engine  # type: ignore[attr-defined]
+
+
+def make_org(client: TestClient, name: str = "Esbjerg Lokalpoliti") -> Organisation:
+    with db.write_session(engine_of(client)) as session:
+        org = Organisation(name=name, kind=OrgKind.politi)
+        session.add(org)
+        session.flush()
+        return org
+
+
+def make_user(
+    client: TestClient,
+    role: Role,
+    name: str = "Anna",
+    org: Organisation | None = None,
+    enrolled_by: User | None = None,
+) -> User:
+    with db.write_session(engine_of(client)) as session:
+        user = User(
+            role=role,
+            display_name=name,
+            organisation_id=org.id if org else None,
+            enrolled_by_id=enrolled_by.id if enrolled_by else None,
+        )
+        session.add(user)
+        session.flush()
+        return user
+
+
+def issue_code(
+    client: TestClient, user: User, by: User | None = None, revoke_old: bool = False
+) -> str:
+    secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
+    with db.write_session(engine_of(client)) as session:
+        return codes.issue(
+            session,
+            secret,
+            user.id,
+            by.id if by else None,  # type: ignore[arg-type]
+            revoke_old=revoke_old,
+        )
+
+
+def post_json(client: TestClient, url: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return client.post(url, json=body, headers={"X-CSRFToken": csrf_token(client)})
+
+
+def enrol(
+    client: TestClient,
+    auth: SoftAuthenticator,
+    code: str,
+    nickname: str = "Telefon",
+    **create_kwargs: Any,
+):  # type: ignore[no-untyped-def]
+    options = post_json(client, "/enrol/options", {"code": code})
+    assert options.status_code == 200, options.text
+    data = options.json()
+    credential = auth.create(data["publicKey"], **create_kwargs)
+    return post_json(
+        client,
+        "/enrol/passkey",
+        {"handle": data["handle"], "credential": credential, "nickname": nickname},
+    )
+
+
+def login(client: TestClient, auth: SoftAuthenticator, **get_kwargs: Any):  # type: ignore[no-untyped-def]
+    options = post_json(client, "/login/options", {}).json()
+    credential = auth.get(options["publicKey"], **get_kwargs)
+    return post_json(
+        client, "/login/passkey", {"handle": options["handle"], "credential": credential}
+    )
+
+
+def signed_in(client: TestClient, user: User, by: User | None = None) -> SoftAuthenticator:
+    """Enrol ``user`` with a fresh soft authenticator on ``client``; returns the authenticator."""
+    auth = SoftAuthenticator()
+    response = enrol(client, auth, issue_code(client, user, by))
+    assert response.status_code == 200, response.text
+    return auth

@@ -1,0 +1,214 @@
+"""Authorization matrix: every route × every role, and CSRF on every unsafe route.
+
+A route added without a row here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+from starlette.routing import Mount, Route
+
+from app import db
+from app.auth import sessions
+from app.auth.models import AuthSession, Passkey, Role, User
+from app.orgs.models import Organisation
+from tests.conftest import csrf_token
+from tests.factories import engine_of
+
+ROLES = [
+    "anonymous",
+    "victim",
+    "other_victim",
+    "caseworker",
+    "other_caseworker",
+    "admin",
+    "other_admin",
+]
+_counter = itertools.count()
+
+
+@dataclass
+class World:
+    tokens: dict[str, str]
+    ids: dict[str, int]
+
+
+def build_world(client) -> World:
+    """Two organisations with an admin and a caseworker each; a victim enrolled by the first
+    caseworker; another victim. Sessions are created directly (passkeys are tested elsewhere)."""
+    n = next(_counter)
+    settings = client.app.state.settings
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    with db.write_session(engine_of(client)) as s:
+        org_a, org_b = Organisation(name=f"A{n}"), Organisation(name=f"B{n}")
+        s.add_all([org_a, org_b])
+        s.flush()
+        people = {
+            "admin": User(role=Role.org_admin, display_name="Admin A", organisation_id=org_a.id),
+            "other_admin": User(
+                role=Role.org_admin, display_name="Admin B", organisation_id=org_b.id
+            ),
+            "caseworker": User(role=Role.caseworker, display_name="Anna", organisation_id=org_a.id),
+            "other_caseworker": User(
+                role=Role.caseworker, display_name="Lars", organisation_id=org_b.id
+            ),
+            "other_victim": User(role=Role.victim, display_name="W"),
+        }
+        s.add_all(people.values())
+        s.flush()
+        people["victim"] = User(
+            role=Role.victim, display_name="V", enrolled_by_id=people["caseworker"].id
+        )
+        s.add(people["victim"])
+        s.flush()
+        for role, user in people.items():
+            tokens[role] = sessions.start(s, settings, user, "pytest")
+            ids[role] = user.id  # type: ignore[assignment]
+        key = Passkey(
+            user_id=people["victim"].id, credential_id=f"cred{n}".encode(), public_key=b"k"
+        )
+        s.add(key)
+        s.flush()
+        ids["victim_passkey"] = key.id  # type: ignore[assignment]
+    with db.read_session(engine_of(client)) as s:
+        victim_session = s.exec(
+            select(AuthSession).where(AuthSession.user_id == ids["victim"])
+        ).one()
+        ids["victim_session"] = victim_session.id  # type: ignore[assignment]
+    return World(tokens, ids)
+
+
+def expect(anonymous=303, **by_role):
+    """Expected status per role; roles not named get ``default`` (or 404 when omitted)."""
+    default = by_role.pop("default", 404)
+    table = {role: default for role in ROLES}
+    table["anonymous"] = anonymous
+    table.update(by_role)
+    return table
+
+
+ALL = {role: 200 for role in ROLES}
+
+# (method, path template) -> ({role: status}, form data or "json")
+MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
+    ("GET", "/"): (ALL, None),
+    ("GET", "/healthz"): (ALL, None),
+    ("GET", "/quick-exit"): (ALL, None),
+    ("POST", "/language"): ({r: 303 for r in ROLES}, {"lang": "da"}),
+    ("GET", "/login"): (expect(anonymous=200, default=303), None),
+    ("POST", "/login/options"): (ALL, "json"),
+    ("POST", "/login/passkey"): ({r: 400 for r in ROLES}, "json"),
+    ("POST", "/login/password"): ({r: 400 for r in ROLES}, {"username": "x", "password": "y"}),
+    ("POST", "/logout"): ({r: 303 for r in ROLES}, {}),
+    ("GET", "/enrol"): (ALL, None),
+    ("POST", "/enrol/options"): ({r: 400 for r in ROLES}, "json"),
+    ("POST", "/enrol/passkey"): ({r: 400 for r in ROLES}, "json"),
+    ("GET", "/account"): (expect(default=200), None),
+    ("POST", "/account/passkeys/options"): (expect(default=200), "json"),
+    ("POST", "/account/passkeys"): (expect(default=400), "json"),
+    ("POST", "/account/passkeys/{victim_passkey}/rename"): (expect(victim=303), {"nickname": "x"}),
+    ("POST", "/account/passkeys/{victim_passkey}/delete"): (
+        expect(victim=400),
+        {},
+    ),  # the victim's only passkey: refused, explained
+    ("GET", "/account/verify"): (expect(default=200), None),
+    ("POST", "/account/verify/options"): (expect(default=200), "json"),
+    ("POST", "/account/verify/passkey"): (expect(default=400), "json"),
+    ("GET", "/account/password"): (expect(default=200), None),
+    ("POST", "/account/password/set"): (expect(default=400), {}),
+    ("POST", "/account/password/delete"): (expect(default=303), {}),
+    ("GET", "/account/sessions"): (expect(default=200), None),
+    ("POST", "/account/sessions/{victim_session}/end"): (expect(victim=303), {}),
+    ("POST", "/account/sessions/end-all"): (expect(default=303), {}),
+    ("GET", "/people"): (expect(caseworker=200, other_caseworker=200), None),
+    ("POST", "/people/new"): (expect(caseworker=400, other_caseworker=400), {}),
+    ("POST", "/people/{victim}/code"): (expect(caseworker=200), {}),
+    ("POST", "/people/{victim}/code-revoke"): (expect(caseworker=200), {}),
+    ("GET", "/admin"): (expect(admin=200, other_admin=200), None),
+    ("POST", "/admin/caseworkers"): (expect(admin=400, other_admin=400), {}),
+    ("POST", "/admin/caseworkers/{caseworker}/code"): (expect(admin=200), {}),
+    ("POST", "/admin/caseworkers/{caseworker}/disable"): (expect(admin=303), {}),
+    ("POST", "/admin/caseworkers/{caseworker}/enable"): (expect(admin=303), {}),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    found = set()
+    for route in app.routes:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route)
+        path = route.path
+        for name in route.param_convertors:
+            path = path.replace(f"{{{name}:int}}", "{" + name + "}")
+        for method in route.methods or []:
+            if method != "HEAD":
+                found.add((method, path))
+    missing = [
+        (method, path)
+        for method, path in found
+        if not any(m == method and _same_shape(path, t) for m, t in MATRIX)
+    ]
+    assert not missing, f"routes without an authorization row: {missing}"
+
+
+def _same_shape(route_path: str, template: str) -> bool:
+    a, b = route_path.split("/"), template.split("/")
+    return len(a) == len(b) and all(
+        x == y or (x.startswith("{") and y.startswith("{")) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _call(client, method, template, world, data, with_csrf=True):
+    path = template.format(**world.ids)
+    headers = {}
+    token = csrf_token(client)
+    if method == "GET":
+        return client.get(path, follow_redirects=False)
+    if data == "json":
+        headers["Content-Type"] = "application/json"
+        if with_csrf:
+            headers["X-CSRFToken"] = token
+        return client.post(path, content=b"{}", headers=headers, follow_redirects=False)
+    body = dict(data or {})
+    if with_csrf:
+        body["csrftoken"] = token
+    return client.post(path, data=body, follow_redirects=False)
+
+
+@pytest.mark.parametrize(("method", "template"), list(MATRIX))
+def test_route_by_role(client, method, template):
+    expected, data = MATRIX[(method, template)]
+    results = {}
+    for role in ROLES:
+        world = build_world(client)  # fresh people per role: calls may end sessions
+        client.cookies.delete("tryg_session")
+        if role != "anonymous":
+            client.cookies.set("tryg_session", world.tokens[role])
+        r = _call(client, method, template, world, data)
+        results[role] = r.status_code
+        if (
+            r.status_code == 303
+            and expected[role] == 303
+            and role != "anonymous"
+            and method == "GET"
+        ):
+            assert r.headers["location"] != "/login"
+    assert results == expected
+
+
+@pytest.mark.parametrize(("method", "template"), [k for k in MATRIX if k[0] != "GET"])
+def test_unsafe_route_refuses_missing_csrf_token(client, method, template):
+    _expected, data = MATRIX[(method, template)]
+    for role in ["anonymous", "victim", "caseworker", "admin"]:
+        world = build_world(client)
+        client.cookies.delete("tryg_session")
+        if role != "anonymous":
+            client.cookies.set("tryg_session", world.tokens[role])
+        r = _call(client, method, template, world, data, with_csrf=False)
+        assert r.status_code == 403, (role, r.status_code)
