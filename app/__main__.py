@@ -1,11 +1,11 @@
-"""Command line: ``python -m app serve | migrate | demo | create-admin``."""
+"""Command line: ``python -m app serve | migrate | demo | create-admin | rotate-data-key``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from app import audit, db, demo
+from app import audit, crypto, db, demo
 from app.auth import codes
 from app.auth.models import Role
 from app.orgs.models import OrgKind
@@ -13,6 +13,7 @@ from app.settings import Settings, SettingsError
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    crypto.configure(crypto.Cipher.from_settings(settings))
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)
     return engine
@@ -76,6 +77,33 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_data_key(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    cipher = crypto.configured()
+    for context in sorted(crypto.unregistered_contexts()):
+        print(
+            f"Advarsel: {context} er krypteret, men ikke registreret til rotation.",
+            file=sys.stderr,
+        )
+    try:
+        counts = crypto.rotate(engine, cipher)
+    except crypto.DecryptionError as exc:
+        print(f"Rotationen stoppede: {exc}", file=sys.stderr)
+        return 1
+    if not counts:
+        print("Ingen krypterede kolonner er registreret; der er intet at rotere.")
+        return 0
+    for name, count in counts.items():
+        print(f"  {name}: {count} værdier krypteret med den nye nøgle")
+    print(f"Alle værdier er krypteret med den aktuelle nøgle (id {cipher.current_key_id.hex()}).")
+    if settings.data_keys_old:
+        print(
+            "Databasen bruger ikke længere nøglerne i TRYG_DATA_KEYS_OLD; de kan fjernes derfra,"
+            " men gem dem, så længe der findes sikkerhedskopier fra før rotationen."
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Tryg")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--kind", default="andet", choices=[k.value for k in OrgKind])
     admin.add_argument("--name", required=True, help="display name")
     admin.set_defaults(func=cmd_create_admin)
+    sub.add_parser(
+        "rotate-data-key", help="re-encrypt data under TRYG_DATA_KEY (old keys: TRYG_DATA_KEYS_OLD)"
+    ).set_defaults(func=cmd_rotate_data_key)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

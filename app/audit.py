@@ -25,6 +25,7 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=40, index=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     subject_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    plan_id: int | None = Field(default=None, index=True)
     ip_hash: str = Field(default="", max_length=32)
     detail: str = Field(default="", max_length=80)
 
@@ -44,9 +45,15 @@ def record(
     subject_id: int | None = None,
     ip: str = "",  # already hashed with hash_ip()
     detail: str = "",
+    plan_id: int | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        action=action, actor_id=actor_id, subject_id=subject_id, ip_hash=ip, detail=detail[:80]
+        action=action,
+        actor_id=actor_id,
+        subject_id=subject_id,
+        ip_hash=ip,
+        detail=detail[:80],
+        plan_id=plan_id,
     )
     session.add(event)
     log.info(

@@ -15,15 +15,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import db, home, language, ratelimit
+from app import crypto, db, home, language, ratelimit
 from app.auth import enrolment
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
 from app.exit import routes as exit_routes
 from app.orgs import routes as org_routes
+from app.plans import routes as plan_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
+from app.sharing import routes as sharing_routes
 from app.web import Errors, error_page, http_exception
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -37,6 +39,7 @@ def configure_logging(level: str) -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    crypto.configure(crypto.Cipher.from_settings(settings))
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -54,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes.routes,
         *enrolment.routes,
         *org_routes.routes,
+        *plan_routes.routes,
+        *sharing_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -7,7 +7,9 @@ reads this repository must not be able to forge a session or decrypt a backup.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -32,6 +34,37 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"TRYG_{name}", default)
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    """A comma-separated variable as a tuple, blanks dropped."""
+    raw = os.environ.get(f"TRYG_{name}", "")
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+DATA_KEY_BYTES = 32
+_URLSAFE_B64 = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+DATA_KEY_HOW = (
+    'lav en ny med: python -c "import base64, secrets; '
+    'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"'
+)
+
+
+def decode_data_key(value: str, name: str = "TRYG_DATA_KEY") -> bytes:
+    """The raw AES-256 key from its urlsafe base64 form, or a :class:`SettingsError`.
+
+    Strict on purpose: a key that is silently truncated or padded would encrypt everything with
+    something other than what the operator backed up. The message never echoes the value.
+    """
+    if not _URLSAFE_B64.fullmatch(value):
+        raise SettingsError(f"{name} er ikke gyldig urlsafe base64")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SettingsError(f"{name} er ikke gyldig urlsafe base64") from exc
+    if len(raw) != DATA_KEY_BYTES:
+        raise SettingsError(f"{name} skal være præcis {DATA_KEY_BYTES} bytes, ikke {len(raw)}")
+    return raw
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(f"TRYG_{name}")
     if raw is None or raw == "":
@@ -48,6 +81,8 @@ class Settings:
     database_url: str = "sqlite:///./tryg.db"
     secret_key: str = DEFAULT_SECRET_KEY
     data_key: str = DEFAULT_DATA_KEY
+    # Earlier data keys, still accepted for reading until `python -m app rotate-data-key` has run.
+    data_keys_old: tuple[str, ...] = ()
     rp_id: str = "localhost"
     rp_name: str = "Noter"
     origin: str = "http://localhost:8000"
@@ -68,6 +103,7 @@ class Settings:
             database_url=_env("DATABASE_URL", cls.database_url),
             secret_key=_env("SECRET_KEY", DEFAULT_SECRET_KEY),
             data_key=_env("DATA_KEY", DEFAULT_DATA_KEY),
+            data_keys_old=_env_list("DATA_KEYS_OLD"),
             rp_id=_env("RP_ID", "localhost"),
             rp_name=_env("RP_NAME", "Noter"),
             origin=_env("ORIGIN", "http://localhost:8000").rstrip("/"),
@@ -100,17 +136,25 @@ class Settings:
         return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
     def check(self) -> None:
-        """Refuse settings that would be unsafe in production."""
-        if not self.production:
-            return
+        """Refuse malformed data keys everywhere, and settings that are unsafe in production."""
         problems = []
-        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("TRYG_SECRET_KEY er standardværdien eller kortere end 32 tegn")
-        if self.data_key == DEFAULT_DATA_KEY:
-            problems.append("TRYG_DATA_KEY er standardværdien")
-        if not self.https:
-            problems.append("TRYG_ORIGIN skal være https:// i produktion")
+        keys = [("TRYG_DATA_KEY", self.data_key)]
+        keys += [(f"TRYG_DATA_KEYS_OLD nr. {i}", k) for i, k in enumerate(self.data_keys_old, 1)]
+        for name, value in keys:
+            try:
+                decode_data_key(value, name)
+            except SettingsError as exc:
+                problems.append(str(exc))
+        bad_key = bool(problems)
+        if self.production:
+            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+                problems.append("TRYG_SECRET_KEY er standardværdien eller kortere end 32 tegn")
+            if self.data_key == DEFAULT_DATA_KEY:
+                problems.append("TRYG_DATA_KEY er standardværdien")
+            if not self.https:
+                problems.append("TRYG_ORIGIN skal være https:// i produktion")
+        if bad_key:
+            problems.append(DATA_KEY_HOW)
         if problems:
-            raise SettingsError(
-                "Tryg starter ikke i produktion med usikre indstillinger: " + "; ".join(problems)
-            )
+            where = " i produktion med usikre indstillinger" if self.production else ""
+            raise SettingsError(f"Tryg starter ikke{where}: " + "; ".join(problems))

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +30,14 @@ log = logging.getLogger("tryg.web")
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def local_time(moment: datetime) -> str:
+    """Times are stored in UTC and shown as Danish wall-clock time."""
+    return moment.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y %H:%M")
+
+
 def make_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -37,6 +47,7 @@ def make_env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local"] = local_time
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
@@ -99,11 +110,16 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     block: str = "content",
+    partial: str | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The full page, or only ``block`` for an htmx request."""
-    body = render_text(request, name, context, block if is_htmx(request) else None)
+    """The full page, or for an htmx request only ``block`` — or the ``partial`` template the
+    page includes (e.g. one plan section), rendered alone with the same context."""
+    if is_htmx(request) and partial is not None:
+        body = render_text(request, partial, context)
+    else:
+        body = render_text(request, name, context, block if is_htmx(request) else None)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     response.headers["Vary"] = "HX-Request"
     return response

@@ -95,3 +95,20 @@ def signed_in(client: TestClient, user: User, by: User | None = None) -> SoftAut
     response = enrol(client, auth, issue_code(client, user, by))
     assert response.status_code == 200, response.text
     return auth
+
+
+def make_victim(client: TestClient, name: str = "Maja", caseworker: User | None = None) -> User:
+    """A victim with a plan (two template sections); ``caseworker`` gets the first grant."""
+    from app.plans.queries import create_plan
+    from app.plans.template import DEFAULT_TEMPLATE
+
+    with db.write_session(engine_of(client)) as session:
+        victim = User(
+            role=Role.victim,
+            display_name=name,
+            enrolled_by_id=caseworker.id if caseworker else None,
+        )
+        session.add(victim)
+        session.flush()
+        create_plan(session, victim, DEFAULT_TEMPLATE[:2], "da", caseworker)
+        return victim

@@ -34,6 +34,6 @@ def require(request: Request, *roles: Role) -> User:
 
 
 def home_for(user: User) -> str:
-    return {Role.victim: "/account", Role.caseworker: "/people", Role.org_admin: "/admin"}[
+    return {Role.victim: "/plan", Role.caseworker: "/people", Role.org_admin: "/admin"}[
         Role(user.role)
     ]

@@ -23,6 +23,9 @@ from app.auth import codes
 from app.auth.access import require
 from app.auth.models import Passkey, Role, User
 from app.i18n import N_, _
+from app.i18n import current_locale as locale
+from app.plans.queries import create_plan
+from app.plans.template import DEFAULT_TEMPLATE
 from app.web import form_endpoint, render
 
 MAX_NAME = 100
@@ -79,11 +82,15 @@ def issue_code(
 
 
 def _my_victim(session: Session, caseworker: User, person_id: int) -> User:
-    """A victim this caseworker enrolled; anyone else is 404 (never 403)."""
+    """A victim whose plan this caseworker may see (an active grant); anyone else is 404."""
+    from app.plans.queries import plan_of
+    from app.sharing.access import active_grant
+
     person = session.get(User, person_id)
-    if person is None or person.role != Role.victim or person.enrolled_by_id != caseworker.id:
+    plan = plan_of(session, person_id) if person and person.role == Role.victim else None
+    if plan is None or active_grant(session, plan.id, caseworker.id) is None:  # type: ignore[arg-type]
         raise HTTPException(404)
-    return person
+    return person  # type: ignore[return-value]
 
 
 def _passkey_counts(session: Session, ids: list[int]) -> dict[int, int]:
@@ -98,13 +105,12 @@ def _passkey_counts(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def _people_context(session: Session, caseworker: User) -> dict[str, Any]:
-    victims = session.exec(
-        select(User)
-        .where(User.enrolled_by_id == caseworker.id, User.role == Role.victim)
-        .order_by(col(User.display_name))
-    ).all()
-    counts = _passkey_counts(session, [v.id for v in victims])  # type: ignore[misc]
-    return {"victims": victims, "counts": counts, "errors": {}, "name": ""}
+    """The caseload: the people whose plans are granted to this caseworker, names only."""
+    from app.sharing.access import granted_victims
+
+    caseload = granted_victims(session, caseworker.id)  # type: ignore[arg-type]
+    counts = _passkey_counts(session, [v.id for _plan, v in caseload])  # type: ignore[misc]
+    return {"caseload": caseload, "counts": counts, "errors": {}, "name": ""}
 
 
 async def people(request: Request) -> Response:
@@ -126,7 +132,10 @@ def create_person(request: Request, form: FormData) -> Response:
         person = User(role=Role.victim, display_name=name, enrolled_by_id=caseworker.id)
         session.add(person)
         session.flush()
-        audit.record(session, "victim_created", actor_id=caseworker.id, subject_id=person.id)
+        plan = create_plan(session, person, DEFAULT_TEMPLATE, locale(), caseworker)
+        audit.record(
+            session, "victim_created", actor_id=caseworker.id, subject_id=person.id, plan_id=plan.id
+        )
         code = issue_code(request, session, caseworker, person, revoke_old=False)
     return code_page(request, person, code, back="/people")
 

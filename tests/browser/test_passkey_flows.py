@@ -24,6 +24,7 @@ AUTHENTICATOR = {
     "automaticPresenceSimulation": True,
 }
 PASSWORD = "en lang og god sætning 42"
+PLAN_URL = re.compile(r"/plans/\d+$")
 
 
 class Authenticator:
@@ -85,7 +86,8 @@ def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min tele
     page.get_by_label("Kode", exact=True).fill(code)
     page.get_by_label("Navn på denne adgangsnøgle").fill(nickname)
     page.get_by_role("button", name="Opret adgangsnøgle").click()
-    page.wait_for_url(f"{base}/account")
+    page.wait_for_url(PLAN_URL)  # a victim lands on the plan
+    page.goto(f"{base}/account")
 
 
 def password_sign_in(page: Page, base: str, person: User) -> None:
@@ -116,7 +118,8 @@ def test_enrol_sign_out_sign_in_second_passkey_rename_and_last_one_kept(page, li
     page.goto(f"{base}/account")
     page.wait_for_url(f"{base}/login")
     page.get_by_role("button", name="Log ind med adgangsnøgle").click()
-    page.wait_for_url(f"{base}/account")
+    page.wait_for_url(PLAN_URL)
+    page.goto(f"{base}/account")
 
     # A second passkey, from another device (a new virtual authenticator).
     auth.replace()
@@ -144,7 +147,7 @@ def test_enrol_sign_out_sign_in_second_passkey_rename_and_last_one_kept(page, li
     sign_out(page)
     page.goto(f"{base}/login")
     page.get_by_role("button", name="Log ind med adgangsnøgle").click()
-    page.wait_for_url(f"{base}/account")
+    page.wait_for_url(PLAN_URL)
 
 
 def test_synced_passkey_is_named_plainly(page, live_server, engine):
@@ -189,7 +192,7 @@ def test_session_signed_out_from_another_device_is_dead(new_page, live_server, e
     phone, laptop = new_page(), new_page()
     for p in (phone, laptop):
         password_sign_in(p, live_server.url, person)
-        p.wait_for_url(f"{live_server.url}/account")
+        p.wait_for_url(PLAN_URL)
     laptop.goto(f"{live_server.url}/account/sessions")
     other = laptop.locator(".item-list > li").filter(has_not_text="denne enhed")
     other.get_by_role("button", name="Log ud").click()

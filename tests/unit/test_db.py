@@ -94,7 +94,7 @@ def test_demo_is_idempotent(engine):
 
 def test_demo_is_refused_in_production(engine):
     prod = Settings(
-        env="production", secret_key="k" * 40, data_key="d" * 44, origin="https://tryg.example"
+        env="production", secret_key="k" * 40, data_key="d" * 43, origin="https://tryg.example"
     )
     with pytest.raises(SettingsError):
         demo.load(engine, prod)

@@ -26,7 +26,7 @@ def test_production_with_real_secrets_starts(monkeypatch):
     monkeypatch.setenv("TRYG_ENV", "production")
     monkeypatch.setenv("TRYG_ORIGIN", "https://tryg.example/")
     monkeypatch.setenv("TRYG_SECRET_KEY", "k" * 48)
-    monkeypatch.setenv("TRYG_DATA_KEY", "d" * 44)
+    monkeypatch.setenv("TRYG_DATA_KEY", "d" * 43)
     s = Settings.from_env()
     assert s.production and s.https and s.origin == "https://tryg.example"
     assert s.secret_key != DEFAULT_SECRET_KEY and s.data_key != DEFAULT_DATA_KEY

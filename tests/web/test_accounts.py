@@ -17,6 +17,7 @@ from tests.factories import (
     login,
     make_org,
     make_user,
+    make_victim,
     post_json,
     signed_in,
 )
@@ -151,7 +152,7 @@ def test_password_fallback(client):
     good = form(
         client, "/login/password", username="demo.bruger", password="lang og god sætning 42"
     )
-    assert good.status_code == 303 and good.headers["location"] == "/account"
+    assert good.status_code == 303 and good.headers["location"] == "/plan"
 
 
 def test_unknown_user_name_gets_the_same_answer(client):
@@ -284,7 +285,7 @@ def test_caseworker_cannot_change_a_victims_passkeys_remotely(client, make_clien
     org = make_org(client)
     caseworker = make_user(client, Role.caseworker, org=org)
     signed_in(client, caseworker)
-    victim = make_user(client, Role.victim, "Maja", enrolled_by=caseworker)
+    victim = make_victim(client, "Maja", caseworker)
     phone = make_client()
     victim_auth = signed_in(phone, victim)
     r = form(client, f"/people/{victim.id}/code-revoke")
@@ -322,7 +323,7 @@ def test_caseworker_only_sees_own_people(client, make_client):
     anna = make_user(client, Role.caseworker, "Anna", org=org)
     signed_in(client, anna)
     lars = make_user(client, Role.caseworker, "Lars", org=org)
-    theirs = make_user(client, Role.victim, "Hemmelig", enrolled_by=lars)
+    theirs = make_victim(client, "Hemmelig", lars)
     assert "Hemmelig" not in client.get("/people").text
     assert form(client, f"/people/{theirs.id}/code").status_code == 404
     assert form(client, f"/people/{theirs.id}/code-revoke").status_code == 404

@@ -15,7 +15,12 @@ from starlette.routing import Mount, Route
 from app import db
 from app.auth import sessions
 from app.auth.models import AuthSession, Passkey, Role, User
+from app.clock import now
 from app.orgs.models import Organisation
+from app.plans.models import Item, Section
+from app.plans.queries import create_plan
+from app.plans.template import DEFAULT_TEMPLATE
+from app.sharing.models import Grant
 from tests.conftest import csrf_token
 from tests.factories import engine_of
 
@@ -24,6 +29,7 @@ ROLES = [
     "victim",
     "other_victim",
     "caseworker",
+    "revoked_caseworker",
     "other_caseworker",
     "admin",
     "other_admin",
@@ -38,8 +44,9 @@ class World:
 
 
 def build_world(client) -> World:
-    """Two organisations with an admin and a caseworker each; a victim enrolled by the first
-    caseworker; another victim. Sessions are created directly (passkeys are tested elsewhere)."""
+    """Two organisations with an admin and a caseworker each; a victim whose plan is granted to
+    the first caseworker (and was granted to a second one, then revoked); another victim with a
+    plan of their own. Sessions are created directly (passkeys are tested elsewhere)."""
     n = next(_counter)
     settings = client.app.state.settings
     tokens: dict[str, str] = {}
@@ -54,18 +61,24 @@ def build_world(client) -> World:
                 role=Role.org_admin, display_name="Admin B", organisation_id=org_b.id
             ),
             "caseworker": User(role=Role.caseworker, display_name="Anna", organisation_id=org_a.id),
+            "revoked_caseworker": User(
+                role=Role.caseworker, display_name="Rolf", organisation_id=org_a.id
+            ),
             "other_caseworker": User(
                 role=Role.caseworker, display_name="Lars", organisation_id=org_b.id
             ),
+            "victim": User(role=Role.victim, display_name="V"),
             "other_victim": User(role=Role.victim, display_name="W"),
         }
         s.add_all(people.values())
         s.flush()
-        people["victim"] = User(
-            role=Role.victim, display_name="V", enrolled_by_id=people["caseworker"].id
-        )
-        s.add(people["victim"])
+        plan = create_plan(s, people["victim"], DEFAULT_TEMPLATE[:2], "da", people["caseworker"])
+        create_plan(s, people["other_victim"], DEFAULT_TEMPLATE[:1], "da", None)
         s.flush()
+        revoked = Grant(
+            plan_id=plan.id, caseworker_id=people["revoked_caseworker"].id, revoked_at=now()
+        )
+        s.add(revoked)
         for role, user in people.items():
             tokens[role] = sessions.start(s, settings, user, "pytest")
             ids[role] = user.id  # type: ignore[assignment]
@@ -75,6 +88,15 @@ def build_world(client) -> World:
         s.add(key)
         s.flush()
         ids["victim_passkey"] = key.id  # type: ignore[assignment]
+        ids["plan"] = plan.id  # type: ignore[assignment]
+        section = s.exec(select(Section).where(Section.plan_id == plan.id)).first()
+        item = s.exec(select(Item).where(Item.section_id == section.id)).first()
+        grant = s.exec(
+            select(Grant).where(
+                Grant.plan_id == plan.id, Grant.caseworker_id == people["caseworker"].id
+            )
+        ).one()
+        ids["section"], ids["item"], ids["grant"] = section.id, item.id, grant.id  # type: ignore[assignment]
     with db.read_session(engine_of(client)) as s:
         victim_session = s.exec(
             select(AuthSession).where(AuthSession.user_id == ids["victim"])
@@ -93,6 +115,8 @@ def expect(anonymous=303, **by_role):
 
 
 ALL = {role: 200 for role in ROLES}
+PLAN_READ = expect(victim=200, caseworker=200)
+PLAN_WRITE = expect(victim=303, caseworker=303)
 
 # (method, path template) -> ({role: status}, form data or "json")
 MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
@@ -125,8 +149,14 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/account/sessions"): (expect(default=200), None),
     ("POST", "/account/sessions/{victim_session}/end"): (expect(victim=303), {}),
     ("POST", "/account/sessions/end-all"): (expect(default=303), {}),
-    ("GET", "/people"): (expect(caseworker=200, other_caseworker=200), None),
-    ("POST", "/people/new"): (expect(caseworker=400, other_caseworker=400), {}),
+    ("GET", "/people"): (
+        expect(caseworker=200, revoked_caseworker=200, other_caseworker=200),
+        None,
+    ),
+    ("POST", "/people/new"): (
+        expect(caseworker=400, revoked_caseworker=400, other_caseworker=400),
+        {},
+    ),
     ("POST", "/people/{victim}/code"): (expect(caseworker=200), {}),
     ("POST", "/people/{victim}/code-revoke"): (expect(caseworker=200), {}),
     ("GET", "/admin"): (expect(admin=200, other_admin=200), None),
@@ -134,6 +164,32 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("POST", "/admin/caseworkers/{caseworker}/code"): (expect(admin=200), {}),
     ("POST", "/admin/caseworkers/{caseworker}/disable"): (expect(admin=303), {}),
     ("POST", "/admin/caseworkers/{caseworker}/enable"): (expect(admin=303), {}),
+    # The plan: only the victim and the granted caseworker, everyone else 404.
+    ("GET", "/plan"): (expect(victim=303, other_victim=303), None),
+    ("GET", "/plans/{plan}"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/print"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/download"): (PLAN_READ, None),
+    ("POST", "/plans/{plan}/sections"): (PLAN_WRITE, {"title": "Eget afsnit"}),
+    ("POST", "/plans/{plan}/sections/{section}"): (PLAN_WRITE, {"title": "Ny", "version": "1"}),
+    ("POST", "/plans/{plan}/sections/{section}/items"): (PLAN_WRITE, {"text": "Nyt punkt"}),
+    ("POST", "/plans/{plan}/items/{item}"): (PLAN_WRITE, {"text": "Ret", "version": "1"}),
+    ("POST", "/plans/{plan}/items/{item}/done"): (PLAN_WRITE, {"done": "1", "version": "1"}),
+    ("POST", "/plans/{plan}/items/{item}/move"): (
+        PLAN_WRITE,
+        {"direction": "down", "version": "1"},
+    ),
+    ("GET", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, None),
+    ("POST", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, {"version": "1"}),
+    ("POST", "/plans/{plan}/items/{item}/restore"): (PLAN_WRITE, {}),
+    # Sharing: the victim's own pages; the share code is a caseworker's.
+    ("GET", "/plan/sharing"): (expect(victim=200, other_victim=200), None),
+    ("POST", "/plan/sharing"): (expect(victim=422, other_victim=422), {"code": "ACDEF-GHJKM"}),
+    ("POST", "/plan/sharing/{grant}/revoke"): (expect(victim=303), {}),
+    ("GET", "/plan/activity"): (expect(victim=200, other_victim=200), None),
+    ("POST", "/sharing/code"): (
+        expect(caseworker=200, revoked_caseworker=200, other_caseworker=200),
+        {},
+    ),
 }
 
 

@@ -38,13 +38,13 @@ def test_enrol_sign_out_and_sign_in_again(client):
     victim = make_user(client, Role.victim, "Demo")
     auth = SoftAuthenticator()
     r = enrol(client, auth, issue_code(client, victim))
-    assert r.status_code == 200 and r.json() == {"redirect": "/account"}
+    assert r.status_code == 200 and r.json() == {"redirect": "/plan"}
     page = client.get("/account")
     assert page.status_code == 200 and "Telefon" in page.text
     client.post("/logout", data={"csrftoken": client.cookies.get("tryg_csrf")})
     assert client.get("/account", follow_redirects=False).status_code == 303
     r = login(client, auth)
-    assert r.json() == {"redirect": "/account"}
+    assert r.json() == {"redirect": "/plan"}
     assert client.get("/account").status_code == 200
     actions = [a for a, _ in audit_actions(client)]
     assert actions.count("sign_in") == 2 and "sign_out" in actions

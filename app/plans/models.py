@@ -1,0 +1,53 @@
+"""The safety plan: one per victim, sections in crisis order, items to complete or tick.
+
+Text is encrypted at rest (``EncryptedText``). Every editable row has a ``version``: a write
+names the version it saw and changes nothing when another write came first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from app.clock import now
+from app.crypto import EncryptedText, register_column
+
+MAX_TEXT = 500
+MAX_TITLE = 100
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    victim_id: int = Field(foreign_key="user.id", unique=True)
+    created_at: datetime = Field(default_factory=now)
+
+
+class Section(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    template_key: str | None = Field(default=None, max_length=40)
+    title: str = Field(sa_column=Column(EncryptedText("section.title"), nullable=False))
+    position: int = 0
+    review_by: date | None = None
+    version: int = 1
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=now)
+
+
+class Item(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    section_id: int = Field(foreign_key="section.id", index=True)
+    text: str = Field(sa_column=Column(EncryptedText("item.text"), nullable=False))
+    done: bool = False
+    position: int = 0
+    version: int = 1
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=now)
+    deleted_at: datetime | None = None
+
+
+register_column("section", "title", "section.title")
+register_column("item", "text", "item.text")

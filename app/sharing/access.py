@@ -1,0 +1,63 @@
+"""The one access check every plan route uses.
+
+A plan is visible to its victim and to caseworkers holding an active grant — nobody else. Org
+admins never see plans. Everyone else gets 404, not 403: a plan's existence is nothing to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+
+from app.auth.models import Role, User
+from app.plans.models import Plan
+from app.sharing.models import Grant
+
+
+@dataclass(frozen=True)
+class PlanAccess:
+    plan: Plan
+    user: User
+    victim: User
+
+    @property
+    def is_victim(self) -> bool:
+        return self.user.id == self.plan.victim_id
+
+
+def active_grant(session: Session, plan_id: int, caseworker_id: int) -> Grant | None:
+    return session.exec(
+        select(Grant).where(
+            Grant.plan_id == plan_id,
+            Grant.caseworker_id == caseworker_id,
+            col(Grant.revoked_at).is_(None),
+        )
+    ).first()
+
+
+def plan_access(session: Session, user: User, plan_id: int) -> PlanAccess:
+    plan = session.get(Plan, plan_id)
+    if plan is None or user.disabled:
+        raise HTTPException(404)
+    is_victim = user.id == plan.victim_id
+    if not is_victim and (
+        user.role != Role.caseworker or active_grant(session, plan_id, user.id) is None  # type: ignore[arg-type]
+    ):
+        raise HTTPException(404)
+    victim = session.get(User, plan.victim_id)
+    assert victim is not None
+    return PlanAccess(plan=plan, user=user, victim=victim)
+
+
+def granted_victims(session: Session, caseworker_id: int) -> list[tuple[Plan, User]]:
+    """The caseload: plans granted to this caseworker (no plan content)."""
+    rows = session.exec(
+        select(Plan, User)
+        .join(Grant, col(Grant.plan_id) == col(Plan.id))
+        .join(User, col(User.id) == col(Plan.victim_id))
+        .where(Grant.caseworker_id == caseworker_id, col(Grant.revoked_at).is_(None))
+        .order_by(col(User.display_name))
+    ).all()
+    return list(rows)
