@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from sqlmodel import Field, Session, SQLModel
+from starlette.requests import Request
 
 from app.clock import now
 
@@ -35,6 +36,13 @@ def hash_ip(secret: str, ip: str | None) -> str:
     if not ip:
         return ""
     return hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def request_ip(request: Request) -> str:
+    """The keyed hash of this request's client address."""
+    return hash_ip(
+        request.app.state.settings.secret_key, request.client.host if request.client else ""
+    )
 
 
 def record(

@@ -11,6 +11,9 @@ from app.auth import codes, passwords
 from app.auth.models import Role, User
 from app.db import write_session
 from app.orgs.models import Organisation, OrgKind
+from app.plans import queries
+from app.plans.models import Section
+from app.plans.template import DEFAULT_TEMPLATE
 from app.settings import Settings, SettingsError
 
 ORGANISATIONS: list[tuple[str, OrgKind, str, str]] = [
@@ -47,6 +50,23 @@ def _get_or_create_user(session: Session, role: Role, name: str, org_id: int | N
     return user
 
 
+# A few answers filled in, so the demo plan looks like one in use (invented, nobody real).
+SAMPLE_ANSWERS = {
+    "danger": "Kodeordet til min søster er 'blå cykel'. Det betyder: ring 112.",
+    "safe_places": "Døgnnetto på Kongensgade, 5 minutter fra hjemmet.",
+    "documentation": "Journalnummer hos politiet: 3700-00000-00000-26 (eksempel).",
+}
+
+
+def _sample_plan(session: Session, victim: User, caseworker: User) -> None:
+    plan = queries.create_plan(session, victim, DEFAULT_TEMPLATE, "da", caseworker)
+    sections = {
+        s.template_key: s for s in session.exec(select(Section).where(Section.plan_id == plan.id))
+    }
+    for key, text in SAMPLE_ANSWERS.items():
+        queries.add_item(session, plan.id, sections[key].id, text, victim)  # type: ignore[arg-type]
+
+
 def load(engine: Engine, settings: Settings) -> DemoPeople:
     """Create what is missing and leave what exists alone; safe to run again.
 
@@ -75,6 +95,8 @@ def load(engine: Engine, settings: Settings) -> DemoPeople:
                 user.username = DEMO_USERNAMES[Role(user.role)]
                 user.password_hash = password_hash
                 session.add(user)
+        if queries.plan_of(session, victim.id) is None:  # type: ignore[arg-type]
+            _sample_plan(session, victim, first_caseworker)
         issued = {
             "victim": codes.issue(session, settings.secret_key, victim.id, first_caseworker.id),  # type: ignore[arg-type]
             "caseworker": codes.issue(session, settings.secret_key, first_caseworker.id, None),  # type: ignore[arg-type]

@@ -20,8 +20,10 @@ from app.auth import enrolment
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
+from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
 from app.orgs import routes as org_routes
+from app.orgs import templates as org_templates
 from app.plans import routes as plan_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
@@ -57,8 +59,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes.routes,
         *enrolment.routes,
         *org_routes.routes,
+        *org_templates.routes,
         *plan_routes.routes,
         *sharing_routes.routes,
+        *contact_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -46,6 +47,9 @@ def make_env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates do not change under a running server; checking the file on every include
+        # cost ~6 ms of a plan page (`make bench`). Restart to see template edits.
+        auto_reload=False,
     )
     env.filters["local"] = local_time
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -87,6 +91,10 @@ def base_context(request: Request) -> dict[str, Any]:
         "request": request,
         "settings": settings,
         "csrf_token": state.get("csrf_token", ""),
+        # One hidden field per form: prebuilt once per request instead of an include per form.
+        "csrf_input": Markup('<input type="hidden" name="csrftoken" value="{}">').format(
+            state.get("csrf_token", "")
+        ),
         "csrf_field": "csrftoken",
         "locale": locale,
         "languages": i18n.LANGUAGES,

@@ -13,11 +13,19 @@ from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from app import crypto
 from app.db import normalise_url
 from app.main import create_app
 from app.settings import Settings
 
 PG_ENV = "TRYG_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _data_key() -> None:
+    """Code that writes plan rows outside an app (seeding, demo) needs the cipher too; the
+    app factory configures the same development key."""
+    crypto.configure(crypto.Cipher.from_settings(Settings()))
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from app.auth.access import require
 from app.auth.models import Passkey, Role, User
 from app.i18n import N_, _
 from app.i18n import current_locale as locale
-from app.plans.queries import create_plan
-from app.plans.template import DEFAULT_TEMPLATE
+from app.plans.queries import create_plan, template_for
 from app.web import form_endpoint, render
 
 MAX_NAME = 100
@@ -73,9 +72,7 @@ def issue_code(
         "enrolment_code_issued",
         actor_id=actor.id,
         subject_id=person.id,
-        ip=audit.hash_ip(
-            request.app.state.settings.secret_key, request.client.host if request.client else ""
-        ),
+        ip=audit.request_ip(request),
         detail="revoke_old" if revoke_old else "",
     )
     return code
@@ -132,7 +129,13 @@ def create_person(request: Request, form: FormData) -> Response:
         person = User(role=Role.victim, display_name=name, enrolled_by_id=caseworker.id)
         session.add(person)
         session.flush()
-        plan = create_plan(session, person, DEFAULT_TEMPLATE, locale(), caseworker)
+        plan = create_plan(
+            session,
+            person,
+            template_for(session, caseworker.organisation_id),
+            locale(),
+            caseworker,
+        )
         audit.record(
             session, "victim_created", actor_id=caseworker.id, subject_id=person.id, plan_id=plan.id
         )

@@ -62,10 +62,6 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _ip_hash(request: Request) -> str:
-    return audit.hash_ip(_settings(request).secret_key, _ip(request))
-
-
 def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -106,7 +102,12 @@ def _signed_in(
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
     token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
     audit.record(
-        session, "sign_in", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request), detail=how
+        session,
+        "sign_in",
+        actor_id=user.id,
+        subject_id=user.id,
+        ip=audit.request_ip(request),
+        detail=how,
     )
     sessions.set_cookie(response, _settings(request), token)
     return response
@@ -180,7 +181,11 @@ def _audit_refusal(request: Request, exc: PasskeyError, payload: dict[str, Any])
             except ValueError:
                 subject = None
         audit.record(
-            session, "passkey_refused", subject_id=subject, ip=_ip_hash(request), detail=exc.reason
+            session,
+            "passkey_refused",
+            subject_id=subject,
+            ip=audit.request_ip(request),
+            detail=exc.reason,
         )
 
 
@@ -206,7 +211,7 @@ def login_password(request: Request, form: FormData) -> Response:
                 session,
                 "password_refused",
                 subject_id=user.id if user else None,
-                ip=_ip_hash(request),
+                ip=audit.request_ip(request),
             )
             error = _("The user name or the password is wrong.")
             return render(
@@ -233,7 +238,7 @@ def logout(request: Request) -> Response:
                 "sign_out",
                 actor_id=auth.user_id,
                 subject_id=auth.user_id,
-                ip=_ip_hash(request),
+                ip=audit.request_ip(request),
             )
     sessions.clear_cookie(response, _settings(request))
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
@@ -262,7 +267,7 @@ def _enrol_options(request: Request, payload: dict[str, Any]) -> Response:
     with db.write_session(_engine(request)) as session:
         row = codes.find_valid(session, _settings(request).secret_key, code)
         if row is None:
-            audit.record(session, "code_refused", ip=_ip_hash(request))
+            audit.record(session, "code_refused", ip=audit.request_ip(request))
             return _error(_(CODE_REFUSED))
         if not limiter.hit(ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id)):
             return _too_many(request, ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id))
@@ -293,7 +298,7 @@ async def enrol_passkey(request: Request) -> Response:
                 "passkeys_revoked_at_reenrolment",
                 actor_id=code_row.created_by_id,
                 subject_id=user.id,
-                ip=_ip_hash(request),
+                ip=audit.request_ip(request),
                 detail=f"count={removed}",
             )
         nickname = _nickname(payload, _("My phone"))
@@ -306,7 +311,7 @@ async def enrol_passkey(request: Request) -> Response:
             "passkey_added",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"passkey={passkey.id} enrolment",
         )
         response = JSONResponse({"redirect": home_for(user)})
@@ -354,7 +359,7 @@ async def add_passkey(request: Request) -> Response:
             "passkey_added",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"passkey={passkey.id}",
         )
         return JSONResponse({"redirect": "/account"})
@@ -386,7 +391,7 @@ def rename_passkey(request: Request, form: FormData) -> Response:
             "passkey_renamed",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"passkey={passkey.id}",
         )
     return RedirectResponse("/account", status_code=303)
@@ -421,7 +426,7 @@ def delete_passkey(request: Request) -> Response:
             "passkey_removed",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"passkey={passkey_id}",
         )
     return RedirectResponse("/account", status_code=303)
@@ -450,7 +455,11 @@ async def verify_passkey(request: Request) -> Response:
             raise PasskeyError("wrong_user", GENERIC)
         sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
         audit.record(
-            session, "reauthenticated", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request)
+            session,
+            "reauthenticated",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=audit.request_ip(request),
         )
         return JSONResponse({"redirect": "/account"})
 
@@ -494,7 +503,7 @@ def set_password(request: Request, form: FormData) -> Response:
                     "password_set",
                     actor_id=user.id,
                     subject_id=user.id,
-                    ip=_ip_hash(request),
+                    ip=audit.request_ip(request),
                 )
                 return RedirectResponse("/account", status_code=303)
     return render(
@@ -513,7 +522,11 @@ def delete_password(request: Request) -> Response:
         fresh.username = None
         session.add(fresh)
         audit.record(
-            session, "password_removed", actor_id=user.id, subject_id=user.id, ip=_ip_hash(request)
+            session,
+            "password_removed",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=audit.request_ip(request),
         )
     return RedirectResponse("/account", status_code=303)
 
@@ -549,7 +562,7 @@ def end_session(request: Request) -> Response:
             "session_ended",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"session={session_id}",
         )
     if session_id == current_auth(request).id:  # type: ignore[union-attr]
@@ -566,7 +579,7 @@ def end_all_sessions(request: Request) -> Response:
             "sessions_ended_all",
             actor_id=user.id,
             subject_id=user.id,
-            ip=_ip_hash(request),
+            ip=audit.request_ip(request),
             detail=f"count={count}",
         )
     return logout(request)

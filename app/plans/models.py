@@ -51,3 +51,19 @@ class Item(SQLModel, table=True):
 
 register_column("section", "title", "section.title")
 register_column("item", "text", "item.text")
+
+
+class OrgTemplate(SQLModel, table=True):
+    """An organisation's own copy of the plan template (JSON of ``template.as_json``).
+
+    Not personal data: stored in clear. A new plan copies the template of the organisation of
+    the caseworker who creates the account; without a copy, the default template is used.
+    """
+
+    __tablename__ = "org_template"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", unique=True)
+    data: str
+    version: int = 1
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=now)

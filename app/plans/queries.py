@@ -6,6 +6,7 @@ its sections, its items (indexed by plan), the access check.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from app.auth.models import User
 from app.clock import now
 from app.orgs.models import Organisation
 from app.plans import template as tpl
-from app.plans.models import Item, Plan, Section
+from app.plans.models import Item, OrgTemplate, Plan, Section
 from app.sharing.models import Grant
 
 
@@ -71,6 +72,17 @@ def create_plan(
     if by is not None and by.role == "caseworker":
         session.add(Grant(plan_id=plan.id, caseworker_id=by.id, granted_by_id=by.id))  # type: ignore[arg-type]
     return plan
+
+
+def template_for(session: Session, organisation_id: int | None) -> tuple[tpl.TemplateSection, ...]:
+    """The organisation's own template, or the default one."""
+    if organisation_id is not None:
+        row = session.exec(
+            select(OrgTemplate).where(OrgTemplate.organisation_id == organisation_id)
+        ).first()
+        if row is not None:
+            return tpl.from_json(json.loads(row.data))
+    return tpl.DEFAULT_TEMPLATE
 
 
 def plan_of(session: Session, victim_id: int) -> Plan | None:

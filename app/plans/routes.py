@@ -11,20 +11,22 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import db
 from app.auth.access import require
 from app.auth.models import Role, User
-from app.i18n import N_, _
+from app.i18n import N_, _, current_locale
 from app.plans import queries
-from app.plans.models import MAX_TEXT, MAX_TITLE, Item
-from app.sharing.access import PlanAccess, plan_access
-from app.web import form_endpoint, render
+from app.plans.models import MAX_TEXT, MAX_TITLE, Item, Plan
+from app.plans.template import DEFAULT_TEMPLATE
+from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access
+from app.web import form_endpoint, is_htmx, render
 
 TEXT_ERRORS = {
     "empty": N_("Write something first."),
@@ -84,28 +86,8 @@ def _engine(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.engine
 
 
-def _ip(request: Request) -> str:
-    return audit.hash_ip(
-        request.app.state.settings.secret_key, request.client.host if request.client else ""
-    )
-
-
 def _plan_id(request: Request) -> int:
     return int(request.path_params["plan_id"])
-
-
-def _audit_change(request: Request, session: Session, access: PlanAccess, what: str) -> None:
-    """Writes by anyone but the victim are audited and shown to the victim."""
-    if not access.is_victim:
-        audit.record(
-            session,
-            "plan_changed",
-            actor_id=access.user.id,
-            subject_id=access.victim.id,
-            plan_id=access.plan.id,
-            ip=_ip(request),
-            detail=what,
-        )
 
 
 def _context(session: Session, access: PlanAccess, **extra: Any) -> dict[str, Any]:
@@ -135,23 +117,6 @@ def _section_context(
         **DEFAULTS,
         **extra,
     }
-
-
-def _open_for_reading(request: Request, session: Session, user: User, how: str) -> PlanAccess:
-    """The access check for a read; every read by someone else is audited for the victim
-    (once per page view, not per fragment)."""
-    access = plan_access(session, user, _plan_id(request))
-    if not access.is_victim:
-        audit.record(
-            session,
-            "plan_read",
-            actor_id=user.id,
-            subject_id=access.victim.id,
-            plan_id=access.plan.id,
-            ip=_ip(request),
-            detail=how,
-        )
-    return access
 
 
 def _back(request: Request, section_id: int) -> Response:
@@ -186,51 +151,44 @@ def _section_response(
 
 
 async def my_plan(request: Request) -> Response:
-    """The victim's own plan (created on first visit if a plan is missing)."""
+    """The victim's own plan; one is made from the default template if it is missing."""
     user = require(request, Role.victim)
-    with db.read_session(_engine(request)) as session:
-        plan = queries.plan_of(session, user.id)  # type: ignore[arg-type]
-    if plan is None:
-        plan = await _create_own_plan(request, user)
+    plan = await run_in_threadpool(_own_plan, request, user)
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)
 
 
-async def _create_own_plan(request: Request, user: User):  # type: ignore[no-untyped-def]
-    from starlette.concurrency import run_in_threadpool
-
-    from app.plans.template import DEFAULT_TEMPLATE
-
-    def work():  # type: ignore[no-untyped-def]
-        with db.write_session(_engine(request)) as session:
-            return queries.plan_of(session, user.id) or queries.create_plan(  # type: ignore[arg-type]
-                session, user, DEFAULT_TEMPLATE, user.locale or "da", None
-            )
-
-    return await run_in_threadpool(work)
+def _own_plan(request: Request, user: User) -> Plan:
+    with db.write_session(_engine(request)) as session:
+        return queries.plan_of(session, user.id) or queries.create_plan(  # type: ignore[arg-type]
+            session, user, DEFAULT_TEMPLATE, user.locale or current_locale(), None
+        )
 
 
 def plan_page(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = _open_for_reading(request, session, user, "")
+    with db.read_session(_engine(request)) as session:
+        access = plan_access(session, user, _plan_id(request))
         context = _context(session, access)
+    audit_read(request, access, "")
     return render(request, "plans/plan.html", context)
 
 
 def print_page(request: Request) -> Response:
     """The plan for paper: the print CSS hides the exit button, navigation and forms."""
     user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = _open_for_reading(request, session, user, "print")
+    with db.read_session(_engine(request)) as session:
+        access = plan_access(session, user, _plan_id(request))
         context = _context(session, access)
+    audit_read(request, access, "print")
     return render(request, "plans/print.html", context)
 
 
 def download(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = _open_for_reading(request, session, user, "download")
+    with db.read_session(_engine(request)) as session:
+        access = plan_access(session, user, _plan_id(request))
         sections = queries.load(session, access.plan.id)  # type: ignore[arg-type]
+    audit_read(request, access, "download")
     body = {
         "sections": [
             {
@@ -268,7 +226,7 @@ def add_item(request: Request, form: FormData) -> Response:
                 drafts={f"new-{section_id}": bad.value},
             )
         item = queries.add_item(session, access.plan.id, section_id, text, user)  # type: ignore[arg-type]
-        _audit_change(request, session, access, f"item={item.id} add")
+        audit_change(request, session, access, f"item={item.id} add")
         return _section_response(request, session, access, section_id)
 
 
@@ -303,19 +261,22 @@ def edit_item(request: Request, form: FormData) -> Response:
         except queries.StaleWrite as stale:
             session.rollback()
             return _conflict(request, access, item, stale.current, text)
-        _audit_change(request, session, access, f"item={item.id} edit")
+        audit_change(request, session, access, f"item={item.id} edit")
         return _section_response(request, session, access, item.section_id)
 
 
 def _conflict(
     request: Request, access: PlanAccess, item: Item, current: Item | None, mine: str
 ) -> Response:
-    """Never a silent overwrite: show both texts and let the user choose."""
+    """Never a silent overwrite: show both texts and let the user choose. For htmx the choice
+    replaces the main content (not the section), and its forms are plain forms."""
+    headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
     return render(
         request,
         "plans/conflict.html",
         {"access": access, "item": item, "current": current, "mine": mine},
         status_code=409,
+        headers=headers,
     )
 
 
@@ -331,7 +292,7 @@ def toggle_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        _audit_change(request, session, access, f"item={item.id} done")
+        audit_change(request, session, access, f"item={item.id} done")
         return _section_response(request, session, access, item.section_id)
 
 
@@ -348,7 +309,7 @@ def move_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        _audit_change(request, session, access, f"item={item.id} move")
+        audit_change(request, session, access, f"item={item.id} move")
         return _section_response(request, session, access, item.section_id)
 
 
@@ -373,7 +334,7 @@ def delete_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        _audit_change(request, session, access, f"item={item.id} delete")
+        audit_change(request, session, access, f"item={item.id} delete")
         if request.headers.get("hx-request") == "true":
             return _section_response(request, session, access, item.section_id, deleted=item)
         context = _context(session, access, deleted=item)
@@ -387,7 +348,7 @@ def restore_item(request: Request) -> Response:
         item = _item(session, access, request)
         if item.deleted_at is not None:
             queries.restore_item(session, item, user)
-            _audit_change(request, session, access, f"item={item.id} restore")
+            audit_change(request, session, access, f"item={item.id} restore")
         return _section_response(request, session, access, item.section_id)
 
 
@@ -409,7 +370,7 @@ def add_section(request: Request, form: FormData) -> Response:
             )
             return render(request, "plans/plan.html", context, status_code=422)
         section = queries.add_section(session, access.plan.id, title, user)  # type: ignore[arg-type]
-        _audit_change(request, session, access, f"section={section.id} add")
+        audit_change(request, session, access, f"section={section.id} add")
     return _back(request, section.id)  # type: ignore[arg-type]
 
 
@@ -440,7 +401,7 @@ def edit_section(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, section_id, status_code=409, notice=_(STALE)
             )
-        _audit_change(request, session, access, f"section={section_id} edit")
+        audit_change(request, session, access, f"section={section_id} edit")
         return _section_response(request, session, access, section_id)
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
+from app import audit, db
 from app.auth.models import Role, User
 from app.plans.models import Plan
 from app.sharing.models import Grant
@@ -49,6 +51,37 @@ def plan_access(session: Session, user: User, plan_id: int) -> PlanAccess:
     victim = session.get(User, plan.victim_id)
     assert victim is not None
     return PlanAccess(plan=plan, user=user, victim=victim)
+
+
+def audit_read(request: Request, access: PlanAccess, how: str = "") -> None:
+    """Every read by someone else is audited for the victim (per page view, not per fragment),
+    in its own short write; the victim's own reads take no write lock at all."""
+    if access.is_victim:
+        return
+    with db.write_session(request.app.state.engine) as session:
+        audit.record(
+            session,
+            "plan_read",
+            actor_id=access.user.id,
+            subject_id=access.victim.id,
+            plan_id=access.plan.id,
+            ip=audit.request_ip(request),
+            detail=how,
+        )
+
+
+def audit_change(request: Request, session: Session, access: PlanAccess, what: str) -> None:
+    """Writes by anyone but the victim are audited and shown to the victim. Ids only."""
+    if not access.is_victim:
+        audit.record(
+            session,
+            "plan_changed",
+            actor_id=access.user.id,
+            subject_id=access.victim.id,
+            plan_id=access.plan.id,
+            ip=audit.request_ip(request),
+            detail=what,
+        )
 
 
 def granted_victims(session: Session, caseworker_id: int) -> list[tuple[Plan, User]]:

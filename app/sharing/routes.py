@@ -46,12 +46,6 @@ def _own_plan(session: Session, user: User) -> Plan:
     return plan
 
 
-def _ip(request: Request) -> str:
-    return audit.hash_ip(
-        request.app.state.settings.secret_key, request.client.host if request.client else ""
-    )
-
-
 def _sharing_context(session: Session, plan: Plan) -> dict[str, Any]:
     rows = session.exec(
         select(Grant, User, Organisation)
@@ -131,7 +125,7 @@ def grant(request: Request, form: FormData) -> Response:
                 actor_id=caseworker.id,
                 subject_id=user.id,
                 plan_id=plan.id,
-                ip=_ip(request),
+                ip=audit.request_ip(request),
             )
     return RedirectResponse("/plan/sharing", status_code=303)
 
@@ -152,7 +146,7 @@ def revoke(request: Request) -> Response:
             actor_id=row.caseworker_id,
             subject_id=user.id,
             plan_id=plan.id,
-            ip=_ip(request),
+            ip=audit.request_ip(request),
         )
     return RedirectResponse("/plan/sharing", status_code=303)
 

@@ -8,14 +8,15 @@ section is measured in the same run, and every row is shown next to it.
 
 from __future__ import annotations
 
+import http.client
 import os
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.bench.load import Generator, LoadResult, loopback_only
+from tests.bench.load import LOOPBACK, Generator, LoadResult, loopback_only
 from tests.bench.servers import http_get
 
 MAX_SECONDS = 120
@@ -107,12 +108,14 @@ class SectionResult:
 
 @dataclass(frozen=True)
 class Target:
-    """One URL to load. ``cpu`` returns the server's CPU seconds so far (or None)."""
+    """One URL to load. ``cpu`` returns the server's CPU seconds so far (or None); ``headers``
+    go with every request (check, warm-up and measurement), e.g. a session Cookie."""
 
     label: str
     url: str
     floor: bool = False
     cpu: Callable[[], float | None] = lambda: None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 HTTP_COLUMNS = [
@@ -127,10 +130,25 @@ HTTP_COLUMNS = [
 ]
 
 
+def get_status(port: int, path: str, headers: Mapping[str, str]) -> int:
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=5.0)
+    try:
+        conn.request("GET", path, headers={"User-Agent": "tryg-bench", **headers})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def _check_target(target: Target) -> None:
-    """One plain GET first: a benchmark of an error page is worse than none."""
+    """One plain GET first: a benchmark of an error page (or of a redirect to sign-in, for a
+    target that needs a session cookie) is worse than none."""
     _, port, path = loopback_only(target.url)
-    status, _ = http_get(port, path)
+    if target.headers:
+        status = get_status(port, path, target.headers)
+    else:
+        status, _ = http_get(port, path)
     if status != 200:
         raise RuntimeError(f"{target.label}: GET {target.url} answered {status}, not 200")
 
@@ -144,10 +162,12 @@ def own_cpu_seconds() -> float:
 
 def measure(target: Target, config: Config, generator: Generator) -> dict[str, Any]:
     _check_target(target)
+    # Only sections that set headers pass them, so a generator without the argument still works.
+    extra = {"headers": dict(target.headers)} if target.headers else {}
     if config.warmup_seconds:
-        generator.run(target.url, config.warmup_seconds, config.connections)
+        generator.run(target.url, config.warmup_seconds, config.connections, **extra)
     cpu_before, gen_before, started = target.cpu(), own_cpu_seconds(), time.perf_counter()
-    result: LoadResult = generator.run(target.url, config.seconds, config.connections)
+    result: LoadResult = generator.run(target.url, config.seconds, config.connections, **extra)
     wall = time.perf_counter() - started
     cpu_after, gen_cpu = target.cpu(), own_cpu_seconds() - gen_before
     cpu_pct = None

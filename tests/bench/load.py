@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -56,6 +56,17 @@ def loopback_only(url: str) -> tuple[str, int, str]:
     if parts.query:
         path += "?" + parts.query
     return parts.hostname, parts.port, path
+
+
+def header_lines(headers: Mapping[str, str] | None) -> list[str]:
+    """``Name: value`` lines for extra request headers (e.g. a session Cookie), checked so a
+    value cannot smuggle a second header or request."""
+    lines = []
+    for name, value in (headers or {}).items():
+        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or any(c in value for c in "\r\n\0"):
+            raise LoadError(f"refusing request header {name!r}")
+        lines.append(f"{name}: {value}")
+    return lines
 
 
 def child_setup() -> Callable[[], None] | None:
@@ -145,13 +156,22 @@ def parse_wrk(output: str) -> LoadResult:
     )
 
 
-def run_wrk(url: str, seconds: int, connections: int, threads: int = 2) -> LoadResult:
+def run_wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: Mapping[str, str] | None = None,
+    threads: int = 2,
+) -> LoadResult:
     loopback_only(url)
     wrk = wrk_path()
     if wrk is None:
         raise LoadError("wrk is not on PATH")
     threads = max(1, min(threads, connections))
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for line in header_lines(headers):
+        cmd += ["-H", line]
+    cmd.append(url)
     try:
         done = subprocess.run(
             cmd,
@@ -212,11 +232,17 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 async def _python_load(
-    host: str, port: int, path: str, seconds: float, connections: int
+    host: str,
+    port: int,
+    path: str,
+    seconds: float,
+    connections: int,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[list[float], int, int, float]:
+    extra = "".join(line + "\r\n" for line in header_lines(headers))
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: tryg-bench\r\n"
-        "Accept: */*\r\n\r\n"
+        f"Accept: */*\r\n{extra}\r\n"
     ).encode("ascii")
     latencies: list[float] = []
     counts = {"errors": 0, "non_2xx": 0}
@@ -281,12 +307,14 @@ def python_generator_name() -> str:
     return f"python-{_loop_factory()[0]}"
 
 
-def run_python(url: str, seconds: float, connections: int) -> LoadResult:
+def run_python(
+    url: str, seconds: float, connections: int, headers: Mapping[str, str] | None = None
+) -> LoadResult:
     host, port, path = loopback_only(url)
     name, factory = _loop_factory()
     with asyncio.Runner(loop_factory=factory) as runner:
         latencies, errors, non_2xx, elapsed = runner.run(
-            _python_load(host, port, path, seconds, connections)
+            _python_load(host, port, path, seconds, connections, headers)
         )
     latencies.sort()
     return LoadResult(
@@ -306,10 +334,10 @@ def run_python(url: str, seconds: float, connections: int) -> LoadResult:
 
 @dataclass(frozen=True)
 class Generator:
-    """A chosen load generator: ``run(url, seconds, connections)``."""
+    """A chosen load generator: ``run(url, seconds, connections, headers=None)``."""
 
     name: str
-    run: Callable[[str, int, int], LoadResult]
+    run: Callable[..., LoadResult]
     note: str = ""
 
 

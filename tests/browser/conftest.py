@@ -39,6 +39,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from app import crypto, db
 from app.main import create_app
 from app.settings import DEFAULT_HTMX_SRI, Settings
 
@@ -414,3 +415,12 @@ def assert_no_axe_violations(
 def axe(browser: Browser) -> Callable[..., dict[str, Any]]:
     """``axe(url, **kwargs)``: :func:`assert_no_axe_violations` with the session browser."""
     return functools.partial(assert_no_axe_violations, browser)
+
+
+@pytest.fixture(scope="module")
+def engine(live_server: LiveServer) -> Iterator[Any]:
+    """The live server's database, for creating people and reading what a test saved."""
+    crypto.configure(crypto.Cipher.from_settings(live_server.settings))
+    engine = db.make_engine(live_server.settings.database_url)
+    yield engine
+    engine.dispose()

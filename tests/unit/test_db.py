@@ -7,6 +7,7 @@ from sqlmodel import select
 from app import db, demo
 from app.auth.models import Role, User
 from app.orgs.models import Organisation
+from app.plans.models import Item, Plan
 from app.settings import Settings, SettingsError
 
 
@@ -90,6 +91,11 @@ def test_demo_is_idempotent(engine):
         assert roles == ["caseworker", "org_admin"]
     assert [u.display_name for u in users if u.role == "victim"] == [demo.DEMO_VICTIM]
     assert first.codes["victim"] != second.codes["victim"]  # fresh codes each run
+    with db.read_session(engine) as session:
+        plans = session.exec(select(Plan)).all()
+        sample = session.exec(select(Item).where(Item.plan_id == plans[0].id)).all()
+    assert [p.victim_id for p in plans] == [first.victim.id]  # one sample plan, not two
+    assert any("blå cykel" in i.text for i in sample)
 
 
 def test_demo_is_refused_in_production(engine):

@@ -16,6 +16,7 @@ from app import db
 from app.auth import sessions
 from app.auth.models import AuthSession, Passkey, Role, User
 from app.clock import now
+from app.contacts.models import Contact, Hotline
 from app.orgs.models import Organisation
 from app.plans.models import Item, Section
 from app.plans.queries import create_plan
@@ -97,6 +98,11 @@ def build_world(client) -> World:
             )
         ).one()
         ids["section"], ids["item"], ids["grant"] = section.id, item.id, grant.id  # type: ignore[assignment]
+        contact = Contact(plan_id=plan.id, name="Mor", phone="+4512345678", alarm=True)
+        hotline = Hotline(organisation_id=org_a.id, name="Rådgivning", phone="+4570202005")
+        s.add_all([contact, hotline])
+        s.flush()
+        ids["contact"], ids["hotline"] = contact.id, hotline.id  # type: ignore[assignment]
     with db.read_session(engine_of(client)) as s:
         victim_session = s.exec(
             select(AuthSession).where(AuthSession.user_id == ids["victim"])
@@ -164,6 +170,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("POST", "/admin/caseworkers/{caseworker}/code"): (expect(admin=200), {}),
     ("POST", "/admin/caseworkers/{caseworker}/disable"): (expect(admin=303), {}),
     ("POST", "/admin/caseworkers/{caseworker}/enable"): (expect(admin=303), {}),
+    # The organisation's plan template: its admins only (no plan content involved).
+    ("GET", "/admin/template"): (expect(admin=200, other_admin=200), None),
+    ("POST", "/admin/template"): (expect(admin=422, other_admin=422), {"count": "0"}),
+    ("POST", "/admin/template/reset"): (expect(admin=303, other_admin=303), {}),
     # The plan: only the victim and the granted caseworker, everyone else 404.
     ("GET", "/plan"): (expect(victim=303, other_victim=303), None),
     ("GET", "/plans/{plan}"): (PLAN_READ, None),
@@ -190,6 +200,25 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         expect(caseworker=200, revoked_caseworker=200, other_caseworker=200),
         {},
     ),
+    # Contacts: part of the plan (victim and granted caseworker); /contacts is the victim's own.
+    ("GET", "/contacts"): (expect(victim=303, other_victim=303), None),
+    ("GET", "/plans/{plan}/contacts"): (PLAN_READ, None),
+    ("POST", "/plans/{plan}/contacts"): (PLAN_WRITE, {"name": "Far", "phone": "87654321"}),
+    ("POST", "/plans/{plan}/contacts/{contact}"): (
+        PLAN_WRITE,
+        {"name": "Mor", "phone": "12345678", "version": "1"},
+    ),
+    ("POST", "/plans/{plan}/contacts/{contact}/move"): (
+        PLAN_WRITE,
+        {"direction": "up", "version": "1"},
+    ),
+    ("GET", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_READ, None),
+    ("POST", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_WRITE, {"version": "1"}),
+    ("POST", "/plans/{plan}/contacts/{contact}/restore"): (PLAN_WRITE, {}),
+    # Hotlines: an org admin manages the own organisation's lines only.
+    ("GET", "/admin/hotlines"): (expect(admin=200, other_admin=200), None),
+    ("POST", "/admin/hotlines"): (expect(admin=422, other_admin=422), {}),
+    ("POST", "/admin/hotlines/{hotline}/delete"): (expect(admin=303), {}),
 }
 
 

@@ -281,3 +281,19 @@ def test_org_admin_never_sees_plans(client):
         plan = session.exec(select(Plan).where(Plan.victim_id == victim.id)).one()
     assert client.get(f"/plans/{plan.id}").status_code == 404
     assert "Maja" not in client.get("/admin").text
+
+
+def test_htmx_conflict_replaces_the_main_content_not_the_section(victim_client):
+    c = victim_client
+    item = first_item(c)
+    form(c, f"/plans/{c.plan_id}/items/{item.id}", text="Først", version="1")
+    r = form(
+        c,
+        f"/plans/{c.plan_id}/items/{item.id}",
+        headers={"HX-Request": "true"},
+        text="Bagefter",
+        version="1",
+    )
+    assert r.status_code == 409 and "<html" not in r.text
+    assert r.headers["hx-retarget"] == "#main" and r.headers["hx-reswap"] == "innerHTML"
+    assert "Først" in r.text and "Bagefter" in r.text

@@ -1,0 +1,234 @@
+"""Reading and changing contacts and hotlines. Writes are conditional on the version seen.
+
+The contacts page costs a bounded number of queries: the access check, the contacts of the plan
+(indexed by plan), the organisations granted the plan, their hotlines, the people who changed
+something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from app.auth.models import User
+from app.clock import now
+from app.contacts.models import Contact, Hotline
+from app.orgs.models import Organisation
+from app.sharing.models import Grant
+
+# A deleted contact can be brought back for this long; after that it is removed for good (the
+# next write on the plan's contacts purges it), so no encrypted copy lingers.
+UNDO_WINDOW = timedelta(minutes=30)
+
+FIELDS = ("name", "relation", "phone", "knows", "code_word", "alarm")
+
+
+class StaleWrite(Exception):
+    """Someone else saved first. ``current`` is the contact as it is now (None if deleted)."""
+
+    def __init__(self, current: Contact | None) -> None:
+        super().__init__("stale write")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class OrgLines:
+    organisation: Organisation
+    lines: list[Hotline]
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def load(session: Session, plan_id: int) -> list[Contact]:
+    return list(
+        session.exec(
+            select(Contact)
+            .where(Contact.plan_id == plan_id, col(Contact.deleted_at).is_(None))
+            .order_by(col(Contact.position), col(Contact.id))
+        ).all()
+    )
+
+
+def get_contact(session: Session, plan_id: int, contact_id: int) -> Contact | None:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.plan_id != plan_id:
+        return None
+    return contact
+
+
+def undoable(contact: Contact | None) -> bool:
+    return (
+        contact is not None
+        and contact.deleted_at is not None
+        and contact.deleted_at >= now() - UNDO_WINDOW
+    )
+
+
+def purge_expired(session: Session, plan_id: int) -> None:
+    """Remove contacts deleted longer ago than the undo window, for good."""
+    session.execute(
+        delete(Contact).where(
+            col(Contact.plan_id) == plan_id,
+            col(Contact.deleted_at).is_not(None),
+            col(Contact.deleted_at) < now() - UNDO_WINDOW,
+        )
+    )
+
+
+def add_contact(session: Session, plan_id: int, values: dict[str, Any], by: User) -> Contact:
+    purge_expired(session, plan_id)
+    # Deleted rows count too: an undone contact must not share a position with a new one.
+    last = session.exec(select(func.max(Contact.position)).where(Contact.plan_id == plan_id)).one()
+    contact = Contact(
+        plan_id=plan_id,
+        position=(last if last is not None else -1) + 1,
+        changed_by_id=by.id,
+        **values,
+    )
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def _conditional(
+    session: Session, contact: Contact, seen_version: int, by: User, **values: object
+) -> Contact:
+    """UPDATE … WHERE id = … AND version = seen: zero rows means someone else came first."""
+    result = session.execute(
+        update(Contact)
+        .where(
+            col(Contact.id) == contact.id,
+            col(Contact.version) == seen_version,
+            col(Contact.deleted_at).is_(None),
+        )
+        .values(version=seen_version + 1, changed_by_id=by.id, changed_at=now(), **values)
+    )
+    session.refresh(contact)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleWrite(None if contact.deleted_at else contact)
+    return contact
+
+
+def edit_contact(
+    session: Session, contact: Contact, seen_version: int, values: dict[str, Any], by: User
+) -> Contact:
+    return _conditional(session, contact, seen_version, by, **values)
+
+
+def delete_contact(session: Session, contact: Contact, seen_version: int, by: User) -> Contact:
+    purge_expired(session, contact.plan_id)
+    return _conditional(session, contact, seen_version, by, deleted_at=now())
+
+
+def restore_contact(session: Session, contact: Contact, by: User) -> Contact:
+    """Back where it was (its old position), with a new version."""
+    session.execute(
+        update(Contact)
+        .where(col(Contact.id) == contact.id, col(Contact.deleted_at).is_not(None))
+        .values(deleted_at=None, version=contact.version + 1, changed_by_id=by.id, changed_at=now())
+    )
+    session.refresh(contact)
+    return contact
+
+
+def move_contact(
+    session: Session, contact: Contact, seen_version: int, direction: int, by: User
+) -> Contact:
+    """Swap with the neighbour above (-1) or below (+1). Both rows get a new version."""
+    siblings = load(session, contact.plan_id)
+    index = next((i for i, c in enumerate(siblings) if c.id == contact.id), None)
+    if index is None:  # deleted meanwhile
+        raise StaleWrite(None)
+    other_index = index + direction
+    if not 0 <= other_index < len(siblings):
+        return _conditional(session, contact, seen_version, by)  # still checks the version
+    if len({c.position for c in siblings}) != len(siblings):  # ties: spread positions first
+        for i, sibling in enumerate(siblings):
+            session.execute(update(Contact).where(col(Contact.id) == sibling.id).values(position=i))
+        for sibling in siblings:
+            session.refresh(sibling)
+    other = siblings[other_index]
+    mine, theirs = contact.position, other.position
+    _conditional(session, contact, seen_version, by, position=theirs)
+    session.execute(
+        update(Contact)
+        .where(col(Contact.id) == other.id)
+        .values(position=mine, version=col(Contact.version) + 1)
+    )
+    session.refresh(other)
+    return contact
+
+
+# ---------------------------------------------------------------- the alarm
+
+
+def alarm_href(numbers: list[str], body: str) -> str:
+    """``sms:+4512345678,+4587654321?&body=…``: the phone's own SMS app, prefilled.
+
+    ``?&body=`` is the form both iOS and Android read. Numbers are E.164 (only ``+`` and
+    digits); the body is percent-encoded completely, so ``&``, ``#`` or ``<`` stay text.
+    """
+    return "sms:" + ",".join(numbers) + "?&body=" + quote(body, safe="")
+
+
+# ---------------------------------------------------------------- hotlines
+
+
+def granted_hotlines(session: Session, plan_id: int) -> list[OrgLines]:
+    """The lines of every organisation with a caseworker currently granted this plan."""
+    org_ids = set(
+        session.exec(
+            select(User.organisation_id)
+            .join(Grant, col(Grant.caseworker_id) == col(User.id))
+            .where(
+                Grant.plan_id == plan_id,
+                col(Grant.revoked_at).is_(None),
+                col(User.disabled).is_(False),
+                col(User.organisation_id).is_not(None),
+            )
+        ).all()
+    )
+    if not org_ids:
+        return []
+    rows = session.exec(
+        select(Hotline, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Hotline.organisation_id))
+        .where(col(Hotline.organisation_id).in_(org_ids))
+        .order_by(col(Organisation.name), col(Hotline.position), col(Hotline.id))
+    ).all()
+    grouped: dict[int, OrgLines] = {}
+    for line, org in rows:
+        grouped.setdefault(org.id, OrgLines(org, [])).lines.append(line)  # type: ignore[arg-type]
+    return list(grouped.values())
+
+
+def org_hotlines(session: Session, organisation_id: int) -> list[Hotline]:
+    return list(
+        session.exec(
+            select(Hotline)
+            .where(Hotline.organisation_id == organisation_id)
+            .order_by(col(Hotline.position), col(Hotline.id))
+        ).all()
+    )
+
+
+def add_hotline(session: Session, organisation_id: int, name: str, phone: str, by: User) -> Hotline:
+    last = session.exec(
+        select(func.max(Hotline.position)).where(Hotline.organisation_id == organisation_id)
+    ).one()
+    line = Hotline(
+        organisation_id=organisation_id,
+        name=name,
+        phone=phone,
+        position=(last if last is not None else -1) + 1,
+        changed_by_id=by.id,
+    )
+    session.add(line)
+    session.flush()
+    return line

@@ -1,0 +1,62 @@
+"""People for browser tests: created in the live server's database, signed in with the
+password fallback (passkey flows are tested on their own in test_passkey_flows.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+from playwright.sync_api import Page
+
+from app import db
+from app.auth import passwords
+from app.auth.models import Role, User
+from app.orgs.models import Organisation
+from app.plans.queries import create_plan
+from app.plans.template import DEFAULT_TEMPLATE
+
+PASSWORD = "en lang og god sætning 42"
+_numbers = itertools.count()
+_HASH = passwords.hash_password(PASSWORD)  # once: argon2 is slow on purpose
+
+
+def person(
+    engine,
+    role: Role,
+    name: str,
+    *,
+    org: str | None = None,  # type: ignore[no-untyped-def]
+    caseworker: User | None = None,
+    sections: int = 3,
+) -> tuple[User, int | None]:
+    """A user who signs in with a password; a victim gets a plan of the first ``sections``
+    template sections, granted to ``caseworker``."""
+    n = next(_numbers)
+    with db.write_session(engine) as session:
+        org_id = None
+        if org:
+            row = Organisation(name=f"{org} {n}")
+            session.add(row)
+            session.flush()
+            org_id = row.id
+        user = User(
+            role=role,
+            display_name=name,
+            organisation_id=org_id,
+            username=f"bruger{n}",
+            password_hash=_HASH,
+        )
+        session.add(user)
+        session.flush()
+        plan_id = None
+        if role == Role.victim:
+            plan_id = create_plan(session, user, DEFAULT_TEMPLATE[:sections], "da", caseworker).id
+        return user, plan_id
+
+
+def sign_in(page: Page, base: str, user: User) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_text("Log ind med adgangskode i stedet").click()
+    page.get_by_label("Brugernavn").fill(user.username)  # type: ignore[arg-type]
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    page.wait_for_load_state()
