@@ -191,3 +191,24 @@ def test_axe_on_the_template_editor(axe, live_server, engine):
         expect(page.locator("h1")).to_have_text("Skabelon for planer")
 
     axe(f"{live_server.url}/login", setup=go, viewport={"width": 1280, "height": 800})
+
+
+def test_keyboard_focus_survives_htmx_swaps(page, live_server, engine):
+    """After moving or ticking an item with the keyboard, focus stays on that control; after a
+    delete it lands on "Fortryd" — a keyboard or screen-reader user is never dropped."""
+    victim, _plan = person(engine, Role.victim, "Fokus")
+    sign_in(page, live_server.url, victim)
+    section = page.locator(".plan-section").first
+    first = section.locator(".item").first
+    item_id = first.get_attribute("id").removeprefix("item-")
+    page.locator(f"#down-{item_id}").focus()
+    page.keyboard.press("Enter")
+    expect(section.locator(".item").nth(1)).to_have_attribute("id", f"item-{item_id}")
+    expect(page.locator(f"#down-{item_id}")).to_be_focused()
+    page.locator(f"#done-{item_id}").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#done-{item_id}")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f"#done-{item_id}")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#item-{item_id}").get_by_role("link", name=re.compile("^Slet")).click()
+    expect(page.get_by_role("button", name="Fortryd")).to_be_focused()
