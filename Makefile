@@ -44,9 +44,12 @@ tests/vendor/axe.min.js:
 	cp $(NPM_CACHE)/package/axe.min.js tests/vendor/axe.min.js
 	rm -rf $(NPM_CACHE)/package
 
+# The origin must match the address the browser uses (passkeys are bound to it).
+run: export TRYG_ORIGIN ?= http://localhost:$(PORT)
+run: export TRYG_HTMX_URL ?= /static/vendor/htmx.min.js
 run: install
 	$(PY) -m app demo
-	TRYG_HTMX_URL=/static/vendor/htmx.min.js $(PY) -m app serve --host $(HOST) --port $(PORT)
+	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

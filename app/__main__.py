@@ -22,8 +22,11 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    # No access log: it would write every client's IP address (personal data) and the paths
+    # they visit. Errors are logged by the app with a request id only.
     uvicorn.run(
         "app.main:app",
+        access_log=False,
         host=args.host,
         port=args.port,
         proxy_headers=False,
