@@ -313,6 +313,32 @@ def move_item(request: Request, form: FormData) -> Response:
         return _section_response(request, session, access, item.section_id)
 
 
+def edit_form(request: Request) -> Response:
+    """The editor for one item: the plan page with it open, or (htmx) just its section."""
+    user = require(request, Role.victim, Role.caseworker)
+    with db.read_session(_engine(request)) as session:
+        access = plan_access(session, user, _plan_id(request))
+        item = _item(session, access, request)
+        if is_htmx(request):  # a fragment: the page view itself was audited already
+            context = _section_context(session, access, item.section_id, editing=item.id)
+            return render(request, "plans/plan.html", context, partial="plans/_section.html")
+        context = _context(session, access, editing=item.id)
+    audit_read(request, access)
+    return render(request, "plans/plan.html", context)
+
+
+def section_fragment(request: Request) -> Response:
+    """One section as it is now (htmx "cancel"); without htmx, the plan page."""
+    user = require(request, Role.victim, Role.caseworker)
+    section_id = int(request.path_params["section_id"])
+    with db.read_session(_engine(request)) as session:
+        access = plan_access(session, user, _plan_id(request))
+        context = _section_context(session, access, section_id)
+    if not is_htmx(request):
+        return _back(request, section_id)
+    return render(request, "plans/plan.html", context, partial="plans/_section.html")
+
+
 def confirm_delete(request: Request) -> Response:
     """Without JavaScript, deleting asks on a page of its own."""
     user = require(request, Role.victim, Role.caseworker)
@@ -412,9 +438,11 @@ routes = [
     Route(P + "/print", print_page),
     Route(P + "/download", download),
     Route(P + "/sections", form_endpoint(add_section), methods=["POST"]),
+    Route(P + "/sections/{section_id:int}", section_fragment),
     Route(P + "/sections/{section_id:int}", form_endpoint(edit_section), methods=["POST"]),
     Route(P + "/sections/{section_id:int}/items", form_endpoint(add_item), methods=["POST"]),
     Route(P + "/items/{item_id:int}", form_endpoint(edit_item), methods=["POST"]),
+    Route(P + "/items/{item_id:int}/edit", edit_form),
     Route(P + "/items/{item_id:int}/done", form_endpoint(toggle_item), methods=["POST"]),
     Route(P + "/items/{item_id:int}/move", form_endpoint(move_item), methods=["POST"]),
     Route(P + "/items/{item_id:int}/delete", confirm_delete),

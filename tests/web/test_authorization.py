@@ -189,6 +189,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         {"direction": "down", "version": "1"},
     ),
     ("GET", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/items/{item}/edit"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/sections/{section}"): (expect(victim=303, caseworker=303), None),
     ("POST", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, {"version": "1"}),
     ("POST", "/plans/{plan}/items/{item}/restore"): (PLAN_WRITE, {}),
     # Sharing: the victim's own pages; the share code is a caseworker's.

@@ -297,3 +297,16 @@ def test_htmx_conflict_replaces_the_main_content_not_the_section(victim_client):
     assert r.status_code == 409 and "<html" not in r.text
     assert r.headers["hx-retarget"] == "#main" and r.headers["hx-reswap"] == "innerHTML"
     assert "Først" in r.text and "Bagefter" in r.text
+
+
+def test_the_editor_is_loaded_only_for_the_item_being_edited(victim_client):
+    c = victim_client
+    item = first_item(c)
+    page = c.get(f"/plans/{c.plan_id}").text
+    assert f'id="text-{item.id}"' not in page  # no hidden editor per item
+    assert f'href="/plans/{c.plan_id}/items/{item.id}/edit#item-{item.id}"' in page
+    full = c.get(f"/plans/{c.plan_id}/items/{item.id}/edit")
+    assert full.status_code == 200 and f'id="text-{item.id}"' in full.text and "<html" in full.text
+    fragment = c.get(f"/plans/{c.plan_id}/items/{item.id}/edit", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and f'id="text-{item.id}"' in fragment.text
+    assert fragment.text.count("<textarea") == 2  # this item's editor and "new item"
