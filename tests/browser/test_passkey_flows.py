@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,9 +10,9 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from app import db
-from app.auth import codes, passwords
+from app.auth import codes
 from app.auth.models import Passkey, Role, User
-from app.orgs.models import Organisation
+from tests.browser.people import person, sign_in
 
 AUTHENTICATOR = {
     "protocol": "ctap2",
@@ -23,7 +22,6 @@ AUTHENTICATOR = {
     "isUserVerified": True,
     "automaticPresenceSimulation": True,
 }
-PASSWORD = "en lang og god sætning 42"
 PLAN_URL = re.compile(r"/plans/\d+$")
 
 
@@ -50,32 +48,6 @@ class Authenticator:
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
 
 
-@pytest.fixture(scope="module")
-def engine(live_server) -> Iterator[Any]:
-    engine = db.make_engine(live_server.settings.database_url)
-    yield engine
-    engine.dispose()
-
-
-def make_person(
-    engine, role: Role, name: str, *, org_name: str | None = None, password: bool = False
-) -> User:
-    with db.write_session(engine) as session:
-        org_id = None
-        if org_name:
-            org = Organisation(name=org_name)
-            session.add(org)
-            session.flush()
-            org_id = org.id
-        user = User(role=role, display_name=name, organisation_id=org_id)
-        if password:
-            user.username = f"u{abs(hash(name)) % 10**8}"
-            user.password_hash = passwords.hash_password(PASSWORD)
-        session.add(user)
-        session.flush()
-        return user
-
-
 def new_code(engine, settings, user: User) -> str:
     with db.write_session(engine) as session:
         return codes.issue(session, settings.secret_key, user.id, None)  # type: ignore[arg-type]
@@ -90,15 +62,6 @@ def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min tele
     page.goto(f"{base}/account")
 
 
-def password_sign_in(page: Page, base: str, person: User) -> None:
-    """The fallback form, so pages behind sign-in can be checked without a passkey."""
-    page.goto(f"{base}/login")
-    page.get_by_text("Log ind med adgangskode i stedet").click()
-    page.get_by_label("Brugernavn").fill(person.username)  # type: ignore[arg-type]
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind", exact=True).click()
-
-
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Log ud").first.click()
     page.wait_for_url(re.compile(r"/$"))
@@ -106,7 +69,7 @@ def sign_out(page: Page) -> None:
 
 def test_enrol_sign_out_sign_in_second_passkey_rename_and_last_one_kept(page, live_server, engine):
     base = live_server.url
-    victim = make_person(engine, Role.victim, "Maja")
+    victim = person(engine, Role.victim, "Maja")[0]
     auth = Authenticator(page)
     enrol_in_browser(page, base, new_code(engine, live_server.settings, victim))
     expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
@@ -151,7 +114,7 @@ def test_enrol_sign_out_sign_in_second_passkey_rename_and_last_one_kept(page, li
 
 
 def test_synced_passkey_is_named_plainly(page, live_server, engine):
-    victim = make_person(engine, Role.victim, "Synk")
+    victim = person(engine, Role.victim, "Synk")[0]
     Authenticator(page, defaultBackupEligibility=True, defaultBackupState=True)
     enrol_in_browser(page, live_server.url, new_code(engine, live_server.settings, victim))
     warning = page.get_by_role("note")
@@ -160,7 +123,7 @@ def test_synced_passkey_is_named_plainly(page, live_server, engine):
 
 
 def test_qr_link_fills_the_code_and_drops_it_from_the_address(page, live_server, engine):
-    victim = make_person(engine, Role.victim, "QR")
+    victim = person(engine, Role.victim, "QR")[0]
     code = new_code(engine, live_server.settings, victim)
     page.goto(f"{live_server.url}/enrol#{code}")
     expect(page.get_by_label("Kode", exact=True)).to_have_value(code)
@@ -176,7 +139,7 @@ def test_wrong_code_is_explained_in_danish(page, live_server):
 
 
 def test_passkey_without_user_verification_is_refused(page, live_server, engine):
-    victim = make_person(engine, Role.victim, "UV")
+    victim = person(engine, Role.victim, "UV")[0]
     Authenticator(page, hasUserVerification=False, isUserVerified=False)
     page.goto(f"{live_server.url}/enrol")
     page.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, victim))
@@ -188,10 +151,10 @@ def test_passkey_without_user_verification_is_refused(page, live_server, engine)
 
 
 def test_session_signed_out_from_another_device_is_dead(new_page, live_server, engine):
-    person = make_person(engine, Role.victim, "To enheder", password=True)
+    someone = person(engine, Role.victim, "To enheder")[0]
     phone, laptop = new_page(), new_page()
     for p in (phone, laptop):
-        password_sign_in(p, live_server.url, person)
+        sign_in(p, live_server.url, someone)
         p.wait_for_url(PLAN_URL)
     laptop.goto(f"{live_server.url}/account/sessions")
     other = laptop.locator(".item-list > li").filter(has_not_text="denne enhed")
@@ -208,24 +171,25 @@ SIGNED_IN_PAGES = ["/account", "/account/sessions", "/account/password", "/accou
 def test_axe_on_sign_in_and_account_pages(axe, live_server, engine, path):
     role = {"/people": Role.caseworker, "/admin": Role.org_admin}.get(path, Role.victim)
     org = f"Org {path}" if role != Role.victim else None
-    person = make_person(engine, role, f"Axe {path}", org_name=org, password=True)
+    someone = person(engine, role, f"Axe {path}", org=org)[0]
 
-    def sign_in(page: Page) -> None:
+    def go(page: Page) -> None:
         if path in ("/login", "/enrol"):
             return
-        password_sign_in(page, live_server.url, person)
+        sign_in(page, live_server.url, someone)
         page.wait_for_load_state()
         page.goto(f"{live_server.url}{path}")
         assert page.url.endswith(path)
 
-    axe(f"{live_server.url}/login", setup=sign_in)
+    start = path if path in ("/login", "/enrol") else "/login"
+    axe(f"{live_server.url}{start}", setup=go)
 
 
 def test_axe_on_the_code_page(axe, live_server, engine):
-    person = make_person(engine, Role.caseworker, "Kode-axe", org_name="Org kode", password=True)
+    someone = person(engine, Role.caseworker, "Kode-axe", org="Org kode")[0]
 
     def show_code(page: Page) -> None:
-        password_sign_in(page, live_server.url, person)
+        sign_in(page, live_server.url, someone)
         page.wait_for_url(f"{live_server.url}/people")
         page.get_by_label("Det navn, personen vil vises med").fill("Ny borger")
         page.get_by_role("button", name="Opret og vis kode").click()
