@@ -20,20 +20,13 @@ from app.clock import now
 from app.contacts.models import Contact, Hotline
 from app.orgs.models import Organisation
 from app.sharing.models import Grant
+from app.versions import StaleWrite, conditional_update
 
 # A deleted contact can be brought back for this long; after that it is removed for good (the
 # next write on the plan's contacts purges it), so no encrypted copy lingers.
 UNDO_WINDOW = timedelta(minutes=30)
 
 FIELDS = ("name", "relation", "phone", "knows", "code_word", "alarm")
-
-
-class StaleWrite(Exception):
-    """Someone else saved first. ``current`` is the contact as it is now (None if deleted)."""
-
-    def __init__(self, current: Contact | None) -> None:
-        super().__init__("stale write")
-        self.current = current
 
 
 @dataclass(frozen=True)
@@ -99,20 +92,7 @@ def add_contact(session: Session, plan_id: int, values: dict[str, Any], by: User
 def _conditional(
     session: Session, contact: Contact, seen_version: int, by: User, **values: object
 ) -> Contact:
-    """UPDATE … WHERE id = … AND version = seen: zero rows means someone else came first."""
-    result = session.execute(
-        update(Contact)
-        .where(
-            col(Contact.id) == contact.id,
-            col(Contact.version) == seen_version,
-            col(Contact.deleted_at).is_(None),
-        )
-        .values(version=seen_version + 1, changed_by_id=by.id, changed_at=now(), **values)
-    )
-    session.refresh(contact)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleWrite(None if contact.deleted_at else contact)
-    return contact
+    return conditional_update(session, contact, seen_version, by, **values)
 
 
 def edit_contact(

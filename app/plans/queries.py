@@ -20,14 +20,7 @@ from app.orgs.models import Organisation
 from app.plans import template as tpl
 from app.plans.models import Item, OrgTemplate, Plan, Section
 from app.sharing.models import Grant
-
-
-class StaleWrite(Exception):
-    """Someone else saved first. ``current`` is the row as it is now (None if deleted)."""
-
-    def __init__(self, current: Item | Section | None) -> None:
-        super().__init__("stale write")
-        self.current = current
+from app.versions import StaleWrite, conditional_update
 
 
 @dataclass
@@ -156,21 +149,7 @@ def add_item(session: Session, plan_id: int, section_id: int, text: str, by: Use
 def _conditional(
     session: Session, item: Item, seen_version: int, by: User, **values: object
 ) -> Item:
-    """UPDATE … WHERE id = … AND version = seen: zero rows means someone else came first."""
-    result = session.execute(
-        update(Item)
-        .where(
-            col(Item.id) == item.id,
-            col(Item.version) == seen_version,
-            col(Item.deleted_at).is_(None),
-        )
-        .values(version=seen_version + 1, changed_by_id=by.id, changed_at=now(), **values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(item)
-        raise StaleWrite(None if item.deleted_at else item)
-    session.refresh(item)
-    return item
+    return conditional_update(session, item, seen_version, by, **values)
 
 
 def edit_item(session: Session, item: Item, seen_version: int, text: str, by: User) -> Item:
