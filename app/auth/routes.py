@@ -94,6 +94,20 @@ def _too_many(request: Request, item: ratelimit.RateLimitItem, *keys: str) -> Re
     )
 
 
+def _own_event(
+    request: Request, session: Session, user: User, action: str, detail: str = ""
+) -> None:
+    """An event a user causes on their own account (audited like every auth event)."""
+    audit.record(
+        session,
+        action,
+        actor_id=user.id,
+        subject_id=user.id,
+        ip=audit.request_ip(request),
+        detail=detail,
+    )
+
+
 def _signed_in(
     request: Request, session: Session, user: User, response: Response, how: str
 ) -> Response:
@@ -101,14 +115,7 @@ def _signed_in(
     if previous is not None:  # a new id at every sign-in; the old one ends
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
     token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
-    audit.record(
-        session,
-        "sign_in",
-        actor_id=user.id,
-        subject_id=user.id,
-        ip=audit.request_ip(request),
-        detail=how,
-    )
+    _own_event(request, session, user, "sign_in", how)
     sessions.set_cookie(response, _settings(request), token)
     return response
 
@@ -306,14 +313,7 @@ async def enrol_passkey(request: Request) -> Response:
             session, _settings(request), challenge, payload, user, nickname
         )
         session.flush()
-        audit.record(
-            session,
-            "passkey_added",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"passkey={passkey.id} enrolment",
-        )
+        _own_event(request, session, user, "passkey_added", f"passkey={passkey.id} enrolment")
         response = JSONResponse({"redirect": home_for(user)})
         return _signed_in(request, session, user, response, "enrolment")
 
@@ -354,14 +354,7 @@ async def add_passkey(request: Request) -> Response:
             session, _settings(request), challenge, payload, user, nickname
         )
         session.flush()
-        audit.record(
-            session,
-            "passkey_added",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"passkey={passkey.id}",
-        )
+        _own_event(request, session, user, "passkey_added", f"passkey={passkey.id}")
         return JSONResponse({"redirect": "/account"})
 
     return await _ceremony(request, step)
@@ -386,14 +379,7 @@ def rename_passkey(request: Request, form: FormData) -> Response:
         passkey = _own_passkey(session, user, passkey_id)
         passkey.nickname = nickname
         session.add(passkey)
-        audit.record(
-            session,
-            "passkey_renamed",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"passkey={passkey.id}",
-        )
+        _own_event(request, session, user, "passkey_renamed", f"passkey={passkey.id}")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -421,14 +407,7 @@ def delete_passkey(request: Request) -> Response:
             }
             return render(request, "auth/account.html", ctx, status_code=400)
         session.delete(passkey)
-        audit.record(
-            session,
-            "passkey_removed",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"passkey={passkey_id}",
-        )
+        _own_event(request, session, user, "passkey_removed", f"passkey={passkey_id}")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -454,13 +433,7 @@ async def verify_passkey(request: Request) -> Response:
         if result.user.id != user.id:
             raise PasskeyError("wrong_user", GENERIC)
         sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
-        audit.record(
-            session,
-            "reauthenticated",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-        )
+        _own_event(request, session, user, "reauthenticated")
         return JSONResponse({"redirect": "/account"})
 
     return await _ceremony(request, step)
@@ -498,13 +471,7 @@ def set_password(request: Request, form: FormData) -> Response:
                 fresh.username = username
                 fresh.password_hash = new_hash
                 session.add(fresh)
-                audit.record(
-                    session,
-                    "password_set",
-                    actor_id=user.id,
-                    subject_id=user.id,
-                    ip=audit.request_ip(request),
-                )
+                _own_event(request, session, user, "password_set")
                 return RedirectResponse("/account", status_code=303)
     return render(
         request, "auth/password.html", {"errors": errors, "username": username}, status_code=400
@@ -521,13 +488,7 @@ def delete_password(request: Request) -> Response:
         fresh.password_hash = None
         fresh.username = None
         session.add(fresh)
-        audit.record(
-            session,
-            "password_removed",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-        )
+        _own_event(request, session, user, "password_removed")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -557,14 +518,7 @@ def end_session(request: Request) -> Response:
     with db.write_session(_engine(request)) as session:
         if not sessions.end(session, session_id, user.id):  # type: ignore[arg-type]
             raise HTTPException(404)
-        audit.record(
-            session,
-            "session_ended",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"session={session_id}",
-        )
+        _own_event(request, session, user, "session_ended", f"session={session_id}")
     if session_id == current_auth(request).id:  # type: ignore[union-attr]
         return logout(request)
     return RedirectResponse("/account/sessions", status_code=303)
@@ -574,14 +528,7 @@ def end_all_sessions(request: Request) -> Response:
     user = require(request)
     with db.write_session(_engine(request)) as session:
         count = sessions.end_all(session, user.id)  # type: ignore[arg-type]
-        audit.record(
-            session,
-            "sessions_ended_all",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=audit.request_ip(request),
-            detail=f"count={count}",
-        )
+        _own_event(request, session, user, "sessions_ended_all", f"count={count}")
     return logout(request)
 
 
