@@ -29,6 +29,3 @@ class Limiter:
     def minutes_left(self, item, *keys: str) -> int:  # type: ignore[no-untyped-def]
         reset, _remaining = self.strategy.get_window_stats(item, *keys)
         return max(1, math.ceil((reset - time.time()) / 60))
-
-    def reset(self) -> None:
-        self.storage.reset()

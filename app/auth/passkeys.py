@@ -22,7 +22,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers import base64url_to_bytes
 from webauthn.helpers.exceptions import (
     InvalidAuthenticationResponse,
     InvalidJSONStructure,
@@ -43,7 +43,6 @@ from app.settings import Settings
 
 CHALLENGE_TTL = timedelta(minutes=5)
 NEUTRAL_USER_NAME = "Noter"
-MAX_CREDENTIAL_JSON = 16 * 1024
 
 
 class PasskeyError(Exception):
@@ -280,7 +279,3 @@ def _reason(message: str) -> str:
         if needle in m:
             return code
     return "invalid_response"
-
-
-def credential_id_text(passkey: Passkey) -> str:
-    return bytes_to_base64url(passkey.credential_id)

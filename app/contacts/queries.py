@@ -26,8 +26,6 @@ from app.versions import StaleWrite, conditional_update
 # next write on the plan's contacts purges it), so no encrypted copy lingers.
 UNDO_WINDOW = timedelta(minutes=30)
 
-FIELDS = ("name", "relation", "phone", "knows", "code_word", "alarm")
-
 
 @dataclass(frozen=True)
 class OrgLines:

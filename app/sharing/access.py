@@ -48,7 +48,7 @@ def plan_access(session: Session, user: User, plan_id: int) -> PlanAccess:
         user.role != Role.caseworker or active_grant(session, plan_id, user.id) is None  # type: ignore[arg-type]
     ):
         raise HTTPException(404)
-    victim = session.get(User, plan.victim_id)
+    victim = user if is_victim else session.get(User, plan.victim_id)
     assert victim is not None
     return PlanAccess(plan=plan, user=user, victim=victim)
 
