@@ -35,6 +35,10 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     enrolled_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=now)
+    # The victim's own choices (issue 8 quick exit, issue 7 phone): a beacon ends the session on
+    # quick exit; the installed app's neutral name and icon (None = the default).
+    exit_signs_out: bool = False
+    disguise: str | None = Field(default=None, max_length=20)
 
 
 class Passkey(SQLModel, table=True):
