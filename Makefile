@@ -28,13 +28,21 @@ catalogs: $(VENV)/.installed
 
 # htmx (and axe-core for the accessibility tests) from the npm registry, exact versions.
 # `make run` serves this copy of htmx because a laptop may be offline; production uses the CDN.
-vendor: static/vendor/htmx.min.js tests/vendor/axe.min.js
+vendor: static/vendor/htmx.min.js static/vendor/ext/hx-sse.min.js tests/vendor/axe.min.js
 
 static/vendor/htmx.min.js:
 	mkdir -p $(NPM_CACHE) static/vendor
 	cd $(NPM_CACHE) && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
 	tar -xzf $(NPM_CACHE)/htmx.org-$(HTMX_VERSION).tgz -C $(NPM_CACHE)
 	cp $(NPM_CACHE)/package/dist/htmx.min.js static/vendor/htmx.min.js
+	rm -rf $(NPM_CACHE)/package
+
+# htmx's SSE extension (live co-editing), from the same package and release.
+static/vendor/ext/hx-sse.min.js: static/vendor/htmx.min.js
+	mkdir -p static/vendor/ext $(NPM_CACHE)
+	cd $(NPM_CACHE) && { [ -f htmx.org-$(HTMX_VERSION).tgz ] || npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null; }
+	tar -xzf $(NPM_CACHE)/htmx.org-$(HTMX_VERSION).tgz -C $(NPM_CACHE) package/dist/ext/hx-sse.min.js
+	cp $(NPM_CACHE)/package/dist/ext/hx-sse.min.js static/vendor/ext/hx-sse.min.js
 	rm -rf $(NPM_CACHE)/package
 
 tests/vendor/axe.min.js:

@@ -22,6 +22,8 @@ from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
+from app.live import routes as live_routes
+from app.live.broker import make_broker
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
 from app.plans import routes as plan_routes
@@ -49,7 +51,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         engine = db.make_engine(settings.database_url)
         db.migrate(engine)
         app.state.engine = engine
+        app.state.broker = make_broker(engine)
+        await app.state.broker.start()
         yield
+        await app.state.broker.stop()
         engine.dispose()
 
     routes = [
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *plan_routes.routes,
         *sharing_routes.routes,
         *contact_routes.routes,
+        *live_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -80,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.limiter = ratelimit.Limiter()
+    app.state.stream_limit = live_routes.StreamLimit(settings.live_streams_per_session)
     return app
 
 

@@ -21,6 +21,9 @@ DEFAULT_DATA_KEY = base64.urlsafe_b64encode(b"dev-only-data-key-change-me-0000")
 HTMX_VERSION = "4.0.1"
 DEFAULT_HTMX_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 DEFAULT_HTMX_SRI = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+# Its server-sent-events extension from the same release (dist/ext/hx-sse.min.js), beside it.
+HTMX_SSE_PATH = "ext/hx-sse.min.js"
+DEFAULT_HTMX_SSE_SRI = "sha384-v8HvucQ+ohQhMg0arboXc5049yNR46QKMjphs7YDch+Wm7zpfK5XVS01f26mQDJV"
 
 # A neutral Danish page with nothing personal on it: where quick exit goes.
 DEFAULT_EXIT_URL = "https://www.dmi.dk/"
@@ -89,6 +92,11 @@ class Settings:
     exit_url: str = DEFAULT_EXIT_URL
     htmx_url: str = DEFAULT_HTMX_URL
     htmx_sri: str = DEFAULT_HTMX_SRI
+    htmx_sse_sri: str = DEFAULT_HTMX_SSE_SRI
+    # Live co-editing: a stream is closed after this many seconds (the client reconnects with
+    # Last-Event-ID and is authorised again); at most this many streams per signed-in session.
+    live_stream_s: int = 10 * 60
+    live_streams_per_session: int = 4
     max_body_bytes: int = 64 * 1024
     idle_timeout_victim_s: int = 15 * 60
     idle_timeout_caseworker_s: int = 60 * 60
@@ -110,6 +118,11 @@ class Settings:
             exit_url=_env("EXIT_URL", DEFAULT_EXIT_URL),
             htmx_url=_env("HTMX_URL", DEFAULT_HTMX_URL),
             htmx_sri=_env("HTMX_SRI", DEFAULT_HTMX_SRI),
+            htmx_sse_sri=_env("HTMX_SSE_SRI", DEFAULT_HTMX_SSE_SRI),
+            live_stream_s=_env_int("LIVE_STREAM_SECONDS", cls.live_stream_s),
+            live_streams_per_session=_env_int(
+                "LIVE_STREAMS_PER_SESSION", cls.live_streams_per_session
+            ),
             max_body_bytes=_env_int("MAX_BODY_BYTES", cls.max_body_bytes),
             idle_timeout_victim_s=_env_int("IDLE_TIMEOUT_VICTIM", cls.idle_timeout_victim_s),
             idle_timeout_caseworker_s=_env_int(
@@ -128,6 +141,11 @@ class Settings:
     @property
     def https(self) -> bool:
         return self.origin.startswith("https://")
+
+    @property
+    def htmx_sse_url(self) -> str:
+        """htmx's SSE extension, from the same place and release as htmx itself."""
+        return self.htmx_url.rsplit("/", 1)[0] + "/" + HTMX_SSE_PATH
 
     @property
     def htmx_origin(self) -> str:

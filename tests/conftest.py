@@ -31,7 +31,13 @@ def _data_key() -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Development settings on a fresh SQLite file, as TestClient sees the site."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'tryg.db'}", origin="http://testserver")
+    # TestClient reads a response to its end, so live streams end at once here
+    # (after their first messages); browser tests use the real lifetime.
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'tryg.db'}",
+        origin="http://testserver",
+        live_stream_s=0,
+    )
 
 
 @pytest.fixture

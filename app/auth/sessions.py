@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -155,6 +155,15 @@ class Current:
     auth: AuthSession
 
 
+def _counts(auth: AuthSession, user: User, settings: Settings, moment: datetime) -> bool:
+    return not (
+        auth.ended_at is not None
+        or user.disabled
+        or auth.expires_at <= moment
+        or moment - auth.last_seen_at > idle_timeout(settings, user)
+    )
+
+
 def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
     moment = now()
     with db.read_session(engine) as session:
@@ -166,12 +175,7 @@ def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
     if row is None:
         return None
     auth, user = row
-    if (
-        auth.ended_at is not None
-        or user.disabled
-        or auth.expires_at <= moment
-        or moment - auth.last_seen_at > idle_timeout(settings, user)
-    ):
+    if not _counts(auth, user, settings, moment):
         return None
     if moment - auth.last_seen_at > TOUCH_EVERY:
         with db.write_session(engine) as session:
@@ -182,6 +186,18 @@ def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
             )
         auth.last_seen_at = moment
     return Current(user=user, auth=auth)
+
+
+def is_active(engine: Engine, settings: Settings, session_id: int) -> bool:
+    """Whether a session still counts, without touching it: an open live stream is not
+    activity, so it does not keep an idle session alive."""
+    with db.read_session(engine) as session:
+        row = session.exec(
+            select(AuthSession, User)
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .where(AuthSession.id == session_id)
+        ).first()
+    return row is not None and _counts(row[0], row[1], settings, now())
 
 
 class SessionAuth:

@@ -164,7 +164,9 @@ def delete_item(session: Session, item: Item, seen_version: int, by: User) -> It
     return _conditional(session, item, seen_version, by, deleted_at=now())
 
 
-def restore_item(session: Session, item: Item, by: User) -> Item:
+def restore_item(session: Session, item: Item, by: User, text: str | None = None) -> Item:
+    if text is not None:
+        item.text = text
     item.deleted_at = None
     item.version += 1
     item.changed_by_id = by.id

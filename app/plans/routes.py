@@ -22,6 +22,9 @@ from app import db
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.i18n import N_, _, current_locale
+from app.live import presence
+from app.live.broker import Event, announce
+from app.live.routes import mark_editing
 from app.plans import queries
 from app.plans.models import MAX_TEXT, MAX_TITLE, Item, Plan
 from app.plans.template import DEFAULT_TEMPLATE
@@ -90,7 +93,11 @@ def _plan_id(request: Request) -> int:
     return int(request.path_params["plan_id"])
 
 
-def _context(session: Session, access: PlanAccess, **extra: Any) -> dict[str, Any]:
+def _context(
+    request: Request, session: Session, access: PlanAccess, **extra: Any
+) -> dict[str, Any]:
+    # The live position is taken before the plan is read: a change in between is replayed.
+    live_position = request.app.state.broker.hub.position()
     sections = queries.load(session, access.plan.id)  # type: ignore[arg-type]
     changers = {s.section.changed_by_id for s in sections}
     changers |= {i.changed_by_id for s in sections for i in s.items}
@@ -98,6 +105,8 @@ def _context(session: Session, access: PlanAccess, **extra: Any) -> dict[str, An
         "access": access,
         "sections": sections,
         "people": queries.changer_labels(session, changers),
+        "live_position": live_position,
+        "here": presence.here(session, access.plan.id, except_user=access.user.id),  # type: ignore[arg-type]
         **DEFAULTS,
         **extra,
     }
@@ -142,9 +151,38 @@ def _section_response(
         )
     if status_code != 200:
         return render(
-            request, "plans/plan.html", _context(session, access, **extra), status_code=status_code
+            request,
+            "plans/plan.html",
+            _context(request, session, access, **extra),
+            status_code=status_code,
         )
     return _back(request, section_id)
+
+
+def _changed(
+    request: Request,
+    session: Session,
+    access: PlanAccess,
+    what: str,
+    section_id: int | None = None,
+    item: Item | None = None,
+) -> None:
+    """After a write: the audit trail (others' writes) and, once committed, the live stream —
+    ids and versions only. Without a section the plan's outline changed."""
+    audit_change(request, session, access, what)
+    plan_id: int = access.plan.id  # type: ignore[assignment]
+    event = (
+        Event(plan=plan_id, kind="plan")
+        if section_id is None
+        else Event(
+            plan=plan_id,
+            kind="section",
+            section=section_id,
+            item=item.id if item else None,
+            version=item.version if item else None,
+        )
+    )
+    announce(request.app.state.broker, session, event)
 
 
 # ---------------------------------------------------------------- pages
@@ -168,7 +206,7 @@ def plan_page(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
-        context = _context(session, access)
+        context = _context(request, session, access)
     audit_read(request, access, "")
     return render(request, "plans/plan.html", context)
 
@@ -178,7 +216,7 @@ def print_page(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
-        context = _context(session, access)
+        context = _context(request, session, access)
     audit_read(request, access, "print")
     return render(request, "plans/print.html", context)
 
@@ -226,7 +264,7 @@ def add_item(request: Request, form: FormData) -> Response:
                 drafts={f"new-{section_id}": bad.value},
             )
         item = queries.add_item(session, access.plan.id, section_id, text, user)  # type: ignore[arg-type]
-        audit_change(request, session, access, f"item={item.id} add")
+        _changed(request, session, access, f"item={item.id} add", section_id, item)
         return _section_response(request, session, access, section_id)
 
 
@@ -261,7 +299,9 @@ def edit_item(request: Request, form: FormData) -> Response:
         except queries.StaleWrite as stale:
             session.rollback()
             return _conflict(request, access, item, stale.current, text)
-        audit_change(request, session, access, f"item={item.id} edit")
+        _changed(request, session, access, f"item={item.id} edit", item.section_id, item)
+        if presence.editing(session, access.plan.id, user.id, None):  # type: ignore[arg-type]
+            announce(request.app.state.broker, session, Event(plan=item.plan_id, kind="presence"))
         return _section_response(request, session, access, item.section_id)
 
 
@@ -292,7 +332,7 @@ def toggle_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        audit_change(request, session, access, f"item={item.id} done")
+        _changed(request, session, access, f"item={item.id} done", item.section_id, item)
         return _section_response(request, session, access, item.section_id)
 
 
@@ -309,7 +349,7 @@ def move_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        audit_change(request, session, access, f"item={item.id} move")
+        _changed(request, session, access, f"item={item.id} move", item.section_id, item)
         return _section_response(request, session, access, item.section_id)
 
 
@@ -319,10 +359,11 @@ def edit_form(request: Request) -> Response:
     with db.read_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
+        mark_editing(request, item.plan_id, user, item.id)
         if is_htmx(request):  # a fragment: the page view itself was audited already
             context = _section_context(session, access, item.section_id, editing=item.id)
             return render(request, "plans/plan.html", context, partial="plans/_section.html")
-        context = _context(session, access, editing=item.id)
+        context = _context(request, session, access, editing=item.id)
     audit_read(request, access)
     return render(request, "plans/plan.html", context)
 
@@ -334,6 +375,8 @@ def section_fragment(request: Request) -> Response:
     with db.read_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         context = _section_context(session, access, section_id)
+    if "closed" in request.query_params:  # "Cancel" in an editor: the soft marker goes
+        mark_editing(request, access.plan.id, user, None)  # type: ignore[arg-type]
     if not is_htmx(request):
         return _back(request, section_id)
     return render(request, "plans/plan.html", context, partial="plans/_section.html")
@@ -360,21 +403,28 @@ def delete_item(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, item.section_id, status_code=409, notice=_(STALE)
             )
-        audit_change(request, session, access, f"item={item.id} delete")
+        _changed(request, session, access, f"item={item.id} delete", item.section_id, item)
         if request.headers.get("hx-request") == "true":
             return _section_response(request, session, access, item.section_id, deleted=item)
-        context = _context(session, access, deleted=item)
+        context = _context(request, session, access, deleted=item)
     return render(request, "plans/plan.html", context)
 
 
-def restore_item(request: Request) -> Response:
+def restore_item(request: Request, form: FormData) -> Response:
+    """Undo a delete; from the conflict page (deleted while someone edited it) with their text."""
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
+        text = None
+        if "text" in form:
+            try:
+                text = clean_text(form)
+            except Invalid:
+                text = None  # an emptied text restores the item as it was
         if item.deleted_at is not None:
-            queries.restore_item(session, item, user)
-            audit_change(request, session, access, f"item={item.id} restore")
+            queries.restore_item(session, item, user, text)
+            _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
         return _section_response(request, session, access, item.section_id)
 
 
@@ -389,6 +439,7 @@ def add_section(request: Request, form: FormData) -> Response:
             title = clean_text(form, "title", MAX_TITLE)
         except Invalid as bad:
             context = _context(
+                request,
                 session,
                 access,
                 errors={"new-section": _(TEXT_ERRORS[bad.code])},
@@ -396,7 +447,7 @@ def add_section(request: Request, form: FormData) -> Response:
             )
             return render(request, "plans/plan.html", context, status_code=422)
         section = queries.add_section(session, access.plan.id, title, user)  # type: ignore[arg-type]
-        audit_change(request, session, access, f"section={section.id} add")
+        _changed(request, session, access, f"section={section.id} add")
     return _back(request, section.id)  # type: ignore[arg-type]
 
 
@@ -427,7 +478,7 @@ def edit_section(request: Request, form: FormData) -> Response:
             return _section_response(
                 request, session, access, section_id, status_code=409, notice=_(STALE)
             )
-        audit_change(request, session, access, f"section={section_id} edit")
+        _changed(request, session, access, f"section={section_id} edit", section_id)
         return _section_response(request, session, access, section_id)
 
 
@@ -447,5 +498,5 @@ routes = [
     Route(P + "/items/{item_id:int}/move", form_endpoint(move_item), methods=["POST"]),
     Route(P + "/items/{item_id:int}/delete", confirm_delete),
     Route(P + "/items/{item_id:int}/delete", form_endpoint(delete_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}/restore", restore_item, methods=["POST"]),
+    Route(P + "/items/{item_id:int}/restore", form_endpoint(restore_item), methods=["POST"]),
 ]

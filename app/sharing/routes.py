@@ -22,6 +22,7 @@ from app.auth.access import require
 from app.auth.models import Role, User
 from app.clock import now
 from app.i18n import N_, _, ngettext
+from app.live.broker import Event, announce
 from app.orgs.models import Organisation
 from app.plans import queries
 from app.plans.models import Plan
@@ -131,7 +132,7 @@ def grant(request: Request, form: FormData) -> Response:
 
 
 def revoke(request: Request) -> Response:
-    """Takes effect on the caseworker's very next request."""
+    """Takes effect on the caseworker's very next request, and ends their live stream."""
     user = require(request, Role.victim)
     with db.write_session(request.app.state.engine) as session:
         plan = _own_plan(session, user)
@@ -148,6 +149,8 @@ def revoke(request: Request) -> Response:
             plan_id=plan.id,
             ip=audit.request_ip(request),
         )
+        # Open streams re-check their access: the caseworker's closes within a second.
+        announce(request.app.state.broker, session, Event(plan=plan.id, kind="access"))  # type: ignore[arg-type]
     return RedirectResponse("/plan/sharing", status_code=303)
 
 

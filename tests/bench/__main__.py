@@ -18,18 +18,19 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import auth, foundation, plans
+from tests.bench import auth, foundation, live, plans
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
 
 Section = Callable[[Config, Generator], SectionResult]
 
-# Run in this order by ``make bench``; later issues add SSE.
+# Run in this order by ``make bench``.
 SECTIONS: dict[str, Section] = {
     "foundation": foundation.run,
     "auth": auth.run,
     "plans": plans.run,
+    "live": live.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"

@@ -41,7 +41,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 
 from app import crypto, db
 from app.main import create_app
-from app.settings import DEFAULT_HTMX_SRI, Settings
+from app.settings import DEFAULT_HTMX_SRI, DEFAULT_HTMX_SSE_SRI, HTMX_SSE_PATH, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,6 +54,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HTMX_FILE = ROOT / "static" / "vendor" / "htmx.min.js"
+HTMX_SSE_FILE = ROOT / "static" / "vendor" / HTMX_SSE_PATH
 AXE_FILE = ROOT / "tests" / "vendor" / "axe.min.js"
 
 PHONE = {"width": 390, "height": 844}
@@ -118,8 +119,19 @@ def cdn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cdn]:
             "delete it and run `make vendor` again",
             pytrace=False,
         )
+    if (
+        not HTMX_SSE_FILE.is_file()
+        or sri_sha384(HTMX_SSE_FILE.read_bytes()) != DEFAULT_HTMX_SSE_SRI
+    ):
+        pytest.fail(
+            f"{HTMX_SSE_FILE} is missing or does not match DEFAULT_HTMX_SSE_SRI: "
+            "delete static/vendor and run `make vendor` again",
+            pytrace=False,
+        )
     directory = tmp_path_factory.mktemp("cdn")
     shutil.copyfile(HTMX_FILE, directory / "htmx.min.js")
+    (directory / "ext").mkdir()
+    shutil.copyfile(HTMX_SSE_FILE, directory / HTMX_SSE_PATH)
     (directory / "exit.html").write_text(EXIT_HTML, encoding="utf-8")
     (directory / "before.html").write_text(BEFORE_HTML, encoding="utf-8")
 

@@ -178,6 +178,9 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/plan"): (expect(victim=303, other_victim=303), None),
     ("GET", "/plans/{plan}"): (PLAN_READ, None),
     ("GET", "/plans/{plan}/print"): (PLAN_READ, None),
+    # Live co-editing: the stream is authorised exactly like the plan (tests end streams at once).
+    ("GET", "/plans/{plan}/events"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/presence"): (expect(victim=303, caseworker=303), None),
     ("GET", "/plans/{plan}/download"): (PLAN_READ, None),
     ("POST", "/plans/{plan}/sections"): (PLAN_WRITE, {"title": "Eget afsnit"}),
     ("POST", "/plans/{plan}/sections/{section}"): (PLAN_WRITE, {"title": "Ny", "version": "1"}),

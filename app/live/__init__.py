@@ -1,0 +1,2 @@
+"""Live co-editing (DESIGN §4): a server-sent-events stream per plan, a broker that carries ids
+and versions only (in-process, or PostgreSQL LISTEN/NOTIFY across instances), and presence."""

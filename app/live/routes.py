@@ -1,0 +1,190 @@
+"""The live stream of a plan and the presence fragment.
+
+``GET /plans/{id}/events`` is authorised exactly like the plan page (404 for anyone without a
+grant) and streams events that carry ids and versions only; the page re-fetches the changed
+section through its normal route. The stream re-checks the grant whenever access changes and the
+session on every heartbeat, and it ends after ``live_stream_s`` so that a long meeting is
+re-authorised now and then (the client reconnects with ``Last-Event-ID`` and misses nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app import db
+from app.auth.access import require
+from app.auth.models import Role, User
+from app.auth.sessions import is_active
+from app.i18n import _
+from app.live import presence
+from app.live.broker import RESYNC, Broker, Event, announce
+from app.sharing.access import plan_access
+from app.web import is_htmx, render
+
+log = logging.getLogger(__name__)
+
+RETRY_MS = 1000  # how soon the browser reconnects after a stream ends
+
+
+class StreamLimit:
+    """Open streams per signed-in session, in this process: a flood from one session is capped
+    (a person with a few tabs open is not)."""
+
+    def __init__(self, per_session: int) -> None:
+        self.per_session = per_session
+        self.open: Counter[int] = Counter()
+
+    def acquire(self, session_id: int) -> bool:
+        if self.open[session_id] >= self.per_session:
+            return False
+        self.open[session_id] += 1
+        return True
+
+    def release(self, session_id: int) -> None:
+        self.open[session_id] -= 1
+        if self.open[session_id] <= 0:
+            del self.open[session_id]
+
+
+def broker_of(request: Request) -> Broker:
+    return request.app.state.broker  # type: ignore[no-any-return]
+
+
+def _plan_id(request: Request) -> int:
+    return int(request.path_params["plan_id"])
+
+
+def _allowed(request: Request, user: User, plan_id: int) -> bool:
+    with db.read_session(request.app.state.engine) as session:
+        try:
+            plan_access(session, user, plan_id)
+        except HTTPException:
+            return False
+    return True
+
+
+async def events(request: Request) -> Response:
+    user = require(request, Role.victim, Role.caseworker)
+    plan_id = _plan_id(request)
+    engine, settings = request.app.state.engine, request.app.state.settings
+    if not await run_in_threadpool(_allowed, request, user, plan_id):
+        raise HTTPException(404)
+    session_id: int = request.state.auth.id
+    limit: StreamLimit = request.app.state.stream_limit
+    if not limit.acquire(session_id):
+        message = _("Too many open windows with this plan. Close some of them and reload.")
+        return render(
+            request,
+            "errors/error.html",
+            {"status": 429, "title": _("Too many attempts"), "detail": message},
+            status_code=429,
+        )
+    broker = broker_of(request)
+    hub = broker.hub
+    sub = hub.subscribe(plan_id)
+    last = request.headers.get("last-event-id", "")
+    backlog = hub.since(plan_id, last) if last else []
+    try:
+        stream = await run_in_threadpool(presence.join, engine, plan_id, user.id)
+    except BaseException:
+        hub.unsubscribe(sub)
+        limit.release(session_id)
+        raise
+    await run_in_threadpool(broker.publish, Event(plan=plan_id, kind="presence"))
+    log.info("live: stream opened plan=%s user=%s", plan_id, user.id)
+
+    async def gone() -> bool:
+        """The grant was revoked, the session ended or the user was disabled."""
+        ok = await run_in_threadpool(is_active, engine, settings, session_id)
+        return not ok or not await run_in_threadpool(_allowed, request, user, plan_id)
+
+    async def messages() -> AsyncIterator[ServerSentEvent]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.live_stream_s
+        try:
+            # The id first: a reconnect after a quiet spell still says where it left off.
+            yield ServerSentEvent(id=hub.position(), retry=RETRY_MS, comment="tryg")
+            if backlog is None:
+                yield ServerSentEvent(id=hub.position(), event=RESYNC, data="{}")
+            else:
+                for event_id, event in backlog:
+                    yield ServerSentEvent(id=event_id, event=event.name, data=event.payload())
+            while (left := deadline - loop.time()) > 0:
+                try:
+                    item = await asyncio.wait_for(
+                        sub.queue.get(), timeout=min(left, presence.HEARTBEAT_S)
+                    )
+                except TimeoutError:
+                    if await gone():
+                        yield ServerSentEvent(event="revoked", data="{}")
+                        return
+                    await run_in_threadpool(presence.beat, engine, stream)
+                    yield ServerSentEvent(comment="")
+                    continue
+                if item is None:  # the app is shutting down
+                    return
+                if sub.behind:
+                    sub.behind = False
+                    yield ServerSentEvent(id=hub.position(), event=RESYNC, data="{}")
+                    continue
+                event_id, event = item
+                if event.kind == "access":
+                    if await gone():
+                        yield ServerSentEvent(event="revoked", data="{}")
+                        return
+                    continue
+                yield ServerSentEvent(id=event_id, event=event.name, data=event.payload())
+        finally:
+            hub.unsubscribe(sub)
+            limit.release(session_id)
+            with contextlib.suppress(Exception):
+                await run_in_threadpool(presence.leave, engine, stream)
+                await run_in_threadpool(broker.publish, Event(plan=plan_id, kind="presence"))
+            log.info("live: stream closed plan=%s user=%s", plan_id, user.id)
+
+    return EventSourceResponse(
+        messages(),
+        ping=None,  # our own heartbeat re-checks the session too
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def presence_fragment(request: Request) -> Response:
+    """Who else is here; without htmx there is nothing live to show, so back to the plan."""
+    user = require(request, Role.victim, Role.caseworker)
+    plan_id = _plan_id(request)
+    with db.read_session(request.app.state.engine) as session:
+        access = plan_access(session, user, plan_id)
+        if not is_htmx(request):
+            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+        people = presence.here(session, plan_id, except_user=user.id)
+    return render(
+        request,
+        "plans/plan.html",
+        {"access": access, "here": people},
+        partial="live/_presence.html",
+    )
+
+
+def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None) -> None:
+    """Tell the others which item this user has open (or that they closed it)."""
+    with db.write_session(request.app.state.engine) as session:
+        if presence.editing(session, plan_id, user.id, item_id):  # type: ignore[arg-type]
+            announce(broker_of(request), session, Event(plan=plan_id, kind="presence"))
+
+
+routes = [
+    Route("/plans/{plan_id:int}/events", events, name="plan_events"),
+    Route("/plans/{plan_id:int}/presence", presence_fragment, name="plan_presence"),
+]
