@@ -24,6 +24,7 @@ from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
+from app.phone import routes as phone_routes
 from app.plans import routes as plan_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *plan_routes.routes,
         *sharing_routes.routes,
         *contact_routes.routes,
+        *phone_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
