@@ -249,14 +249,19 @@
     document.getElementById(target).focus();
   }
 
+  // For `make bench` (offline launch → plan visible); marks stay in this page's timeline.
+  function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
+
   async function offlinePage(main) {
     var form = main.querySelector("[data-unlock]");
     var status = main.querySelector("[data-unlock-status]");
     var hasCopy = Boolean(await get("copy"));
     main.querySelector("[data-offline-none]").hidden = hasCopy;
     form.hidden = !hasCopy;
+    mark("tryg-unlock-ready");
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
+      mark("tryg-unlock-start");
       var button = form.querySelector("button");
       var field = form.querySelector("input[name=pin]");
       button.disabled = true;
@@ -266,7 +271,12 @@
       button.disabled = false;
       field.value = "";
       status.setAttribute("class", "error-message");
-      if (result.state === "open") { status.textContent = ""; show(main, result.data); return; }
+      if (result.state === "open") {
+        status.textContent = "";
+        show(main, result.data);
+        mark("tryg-plan-shown");
+        return;
+      }
       if (result.state === "wrong") {
         status.textContent = result.left === 1 ? main.dataset.msgWrongOne
           : main.dataset.msgWrong.replace("{n}", String(result.left));
