@@ -345,7 +345,11 @@
       event.preventDefault();
       event.stopImmediatePropagation();
       wipeAll().catch(function () {}).then(function () {
-        if (navigator.onLine && form.getAttribute("action")) { form.submit(); return; }
+        if (navigator.onLine && form.getAttribute("action")) {
+          document.documentElement.setAttribute("data-leaving", "");
+          form.submit();
+          return;
+        }
         var status = form.querySelector("[data-wipe-status]");
         if (status) { status.textContent = form.dataset.msgDone; }
         document.querySelectorAll("[data-unlock], [data-offline-view]").forEach(function (node) {

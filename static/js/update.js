@@ -8,9 +8,16 @@
   var hadController = Boolean(sw.controller);
   var reloading = false;
 
+  // Reload only when a new worker took over. Not when the controller went away (sign-out's
+  // Clear-Site-Data removes the worker while the sign-out is loading: a reload would abort it),
+  // and not while this page is already leaving (offline.js marks <html> before it submits).
   sw.addEventListener("controllerchange", function () {
-    if (hadController && !reloading) { reloading = true; window.location.reload(); }
-    hadController = true;
+    var leaving = document.documentElement.hasAttribute("data-leaving");
+    if (hadController && sw.controller && !leaving && !reloading) {
+      reloading = true;
+      window.location.reload();
+    }
+    hadController = Boolean(sw.controller);
   });
 
   function offer(worker) {
