@@ -25,6 +25,7 @@ from tests.browser.people import person, sign_in
 PIN = "blå-hest-42"
 ITEM = "Nøglen ligger hos naboen Grethe i nr. 7"
 CONTACT = "Søster Lisbeth"
+LATER = "Kusine Birthe"  # added after the offline copy was set up
 PHONE = "+4522334455"
 
 # Everything a thief could read without the PIN: every cached response and every IndexedDB
@@ -100,13 +101,13 @@ def set_up_offline_copy(page: Page, base: str) -> None:
     )
 
 
-def victim_page(new_page: Any, base: str, engine: Any, name: str = "Maja") -> Page:
+def victim_page(new_page: Any, base: str, engine: Any, name: str = "Maja") -> tuple[Page, int]:
     """A victim with a plan and a contact, signed in, the page controlled by the worker."""
-    user, _ = victim_with_plan(engine, name)
+    user, plan_id = victim_with_plan(engine, name)
     page = new_page()
     sign_in(page, base, user)
     controlled(page)
-    return page
+    return page, plan_id
 
 
 def unlock(page: Page, pin: str) -> None:
@@ -118,7 +119,7 @@ def test_installable_worker_controls_and_disguise_is_per_victim(
     new_page, live_server, engine, browser_log
 ):
     base = live_server.url
-    page = victim_page(new_page, base, engine)
+    page, _plan_id = victim_page(new_page, base, engine)
     page.goto(f"{base}/phone")
     page.get_by_label("Lommeregner").check()
     page.get_by_role("button", name="Gem navn og ikon").click()
@@ -137,7 +138,7 @@ def test_installable_worker_controls_and_disguise_is_per_victim(
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
     # Another browser, another victim: the default name.
-    page2 = victim_page(new_page, base, engine, "Bo")
+    page2, _ = victim_page(new_page, base, engine, "Bo")
     cdp2 = page2.context.new_cdp_session(page2)
     assert '"name": "Tryg"' in cdp2.send("Page.getAppManifest")["data"]
     assert browser_log.errors() == [], str(browser_log)
@@ -147,10 +148,16 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
     new_page, live_server, engine, browser_log
 ):
     base = live_server.url
-    page = victim_page(new_page, base, engine)
+    page, plan_id = victim_page(new_page, base, engine)
     set_up_offline_copy(page, base)
-    page.goto(f"{base}/plan")  # an online visit refreshes the copy
+    # An online visit to the contacts refreshes the copy with what changed since the setup.
+    with db.write_session(engine) as s:
+        s.add(Contact(plan_id=plan_id, name=LATER, phone="+4533445566"))
+    page.goto(f"{base}/contacts")
+    page.wait_for_selector("html[data-offline-saved]", state="attached")
+    page.goto(f"{base}/plan")
     expect(page.get_by_text(ITEM, exact=True)).to_be_visible()
+    page.wait_for_selector("html[data-offline-saved]", state="attached")
 
     # Nothing readable at rest: not the item, not the contact's name, not the number.
     page.wait_for_function(
@@ -158,7 +165,8 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
     )  # the copy is there
     dump = page.evaluate(DUMP_STORAGE)
     assert "CACHE " in dump and "/offline" in dump and '"id":"copy"' in dump
-    for secret in (ITEM, "Grethe", CONTACT, "Lisbeth", PHONE, "22334455", "22 33 44 55", PIN):
+    secrets = (ITEM, "Grethe", CONTACT, "Lisbeth", LATER, PHONE, "22334455", "22 33 44 55", PIN)
+    for secret in secrets:
         assert secret not in dump, secret
 
     # Offline, editing is refused in Danish.
@@ -180,6 +188,7 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
     unlock(page, PIN)
     expect(page.get_by_text(ITEM, exact=True)).to_be_visible(timeout=20_000)
     expect(page.get_by_role("heading", name=CONTACT)).to_be_visible()
+    expect(page.get_by_role("heading", name=LATER)).to_be_visible()  # the latest copy
     expect(page.locator(f'a[href="tel:{PHONE}"]').first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Offline — senest opdateret \d\d:\d\d"))).to_be_visible()
 
@@ -206,7 +215,7 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
 @pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
 def test_wipe_leaves_nothing(new_page, live_server, engine, online):
     base = live_server.url
-    page = victim_page(new_page, base, engine)
+    page, _plan_id = victim_page(new_page, base, engine)
     set_up_offline_copy(page, base)
     before = page.evaluate(LEFTOVERS)
     assert before["caches"] and before["databases"] and before["workers"] == 1
