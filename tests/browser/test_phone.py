@@ -280,3 +280,14 @@ def test_phone_and_offline_pages_are_accessible(axe, live_server, engine):
         page.goto(f"{base}/phone")
 
     axe(f"{base}/login", setup=signed_in_phone)
+
+    def unlocked_offline(page: Page) -> None:
+        signed_in_phone(page)
+        controlled(page)
+        set_up_offline_copy(page, base)
+        page.context.set_offline(True)
+        page.goto(f"{base}/plan")
+        unlock(page, PIN)
+        expect(page.get_by_text(ITEM, exact=True)).to_be_visible(timeout=20_000)
+
+    axe(f"{base}/login", setup=unlocked_offline)
