@@ -106,10 +106,12 @@ async def service_worker(request: Request) -> Response:
 
 
 async def offline_page(request: Request) -> Response:
-    # No user, no CSRF token: this page is stored in Cache Storage and shown to whoever holds
+    # Rendered without the user: this page is stored in Cache Storage and shown to whoever holds
     # the phone. The plan only ever appears in it after an unlock, decrypted in the page.
-    request.scope.setdefault("state", {})["user"] = None
-    return render(request, "phone/offline.html", {}, headers={"Cache-Control": "no-cache"})
+    # The user's language is kept; the user is not.
+    return render(
+        request, "phone/offline.html", {"user": None}, headers={"Cache-Control": "no-cache"}
+    )
 
 
 # ---------------------------------------------------------------- the victim's phone settings
