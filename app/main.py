@@ -26,6 +26,7 @@ from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
+from app.phone import routes as phone_routes
 from app.plans import routes as plan_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *sharing_routes.routes,
         *contact_routes.routes,
         *live_routes.routes,
+        *phone_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -103,6 +103,8 @@ class Settings:
     session_lifetime_s: int = 12 * 60 * 60
     log_level: str = "INFO"
     languages: tuple[str, ...] = field(default=("da", "en"))
+    # Mixed into the service worker's version: a different value is a "new deploy" (tests).
+    worker_version_salt: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import auth, foundation, live, plans
+from tests.bench import auth, foundation, live, phone, plans
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
@@ -31,6 +31,7 @@ SECTIONS: dict[str, Section] = {
     "auth": auth.run,
     "plans": plans.run,
     "live": live.run,
+    "phone": phone.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"

@@ -220,6 +220,14 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_READ, None),
     ("POST", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_WRITE, {"version": "1"}),
     ("POST", "/plans/{plan}/contacts/{contact}/restore"): (PLAN_WRITE, {}),
+    # The phone: manifest, worker and offline page for anyone (nothing personal in them);
+    # the disguise for any signed-in user; the offline copy's plaintext for the victim only.
+    ("GET", "/manifest.webmanifest"): (ALL, None),
+    ("GET", "/sw.js"): (ALL, None),
+    ("GET", "/offline"): (ALL, None),
+    ("GET", "/phone"): (expect(default=200), None),
+    ("POST", "/phone/disguise"): (expect(default=303), {"disguise": "notes"}),
+    ("GET", "/phone/copy"): (expect(victim=200, other_victim=200), None),
     # Hotlines: an org admin manages the own organisation's lines only.
     ("GET", "/admin/hotlines"): (expect(admin=200, other_admin=200), None),
     ("POST", "/admin/hotlines"): (expect(admin=422, other_admin=422), {}),

@@ -1,0 +1,66 @@
+"""The service worker's bytes: ``service_worker/sw.js`` with its version and precache list.
+
+The version is a hash of the worker source, every precached file and the settings that shape
+them (htmx URL and SRI, ``worker_version_salt``), so any change to what the worker would serve
+changes the worker's bytes, and the browser installs a new worker that waits for the page's
+"Ny version — genindlæs".
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "service_worker" / "sw.js"
+STATIC = ROOT / "static"
+TEMPLATES = ROOT / "templates"
+
+# Same-origin URLs the worker stores at install; the offline page is rendered by the app.
+OFFLINE_URL = "/offline"
+STATIC_FILES = (
+    "css/tryg.css",
+    "js/exit.js",
+    "js/offline.js",
+    "js/update.js",
+)
+# Templates the offline page is made of: a change to them is a change to the worker.
+OFFLINE_TEMPLATES = ("phone/offline.html", "phone/_update.html", "exit/_button.html")
+
+
+def icon_files() -> list[str]:
+    return sorted(f"icons/{p.name}" for p in (STATIC / "icons").glob("*.png"))
+
+
+def precache_urls(settings: Settings) -> list[str]:
+    urls = [OFFLINE_URL] + [f"/static/{name}" for name in (*STATIC_FILES, *icon_files())]
+    if not settings.htmx_origin:  # htmx served by this app (``make run`` with a local copy)
+        urls.append(settings.htmx_url)
+    return urls
+
+
+@functools.lru_cache(maxsize=8)
+def worker_script(settings: Settings) -> tuple[str, str]:
+    """(the script, its version) for these settings."""
+    source = SOURCE.read_text(encoding="utf-8")
+    digest = hashlib.sha256(source.encode())
+    for name in (*STATIC_FILES, *icon_files()):
+        digest.update(name.encode() + b"\0" + (STATIC / name).read_bytes())
+    for name in OFFLINE_TEMPLATES:
+        digest.update(name.encode() + b"\0" + (TEMPLATES / name).read_bytes())
+    digest.update(f"{settings.htmx_url}\0{settings.htmx_sri}\0".encode())
+    digest.update(settings.worker_version_salt.encode())
+    version = digest.hexdigest()[:16]
+    htmx = (
+        {"url": settings.htmx_url, "integrity": settings.htmx_sri} if settings.htmx_origin else None
+    )
+    script = (
+        source.replace('"__VERSION__"', json.dumps(version))
+        .replace('"__PRECACHE__"', json.dumps(precache_urls(settings)))
+        .replace('"__HTMX__"', json.dumps(htmx))
+    )
+    return script, version

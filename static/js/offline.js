@@ -1,0 +1,390 @@
+/* The offline copy on the phone (DESIGN §2 point 3, §6), the page side of it.
+
+   Key design: at setup the victim chooses a PIN or passphrase. The page makes an RSA-OAEP key
+   pair; the private key (PKCS#8 bytes) is encrypted with AES-GCM under a key derived from the
+   PIN (PBKDF2-SHA256, 600 000 iterations, random salt); the public key is kept as SPKI bytes.
+   Each fresh copy (on every online visit to the plan or the contacts) is encrypted with a new
+   random 256-bit AES-GCM data key, and that key's raw bytes are encrypted with the public key.
+   So a copy can be refreshed without the PIN, and read only with it. IndexedDB holds bytes
+   only — salt, IVs, ciphertexts, the wrapped keys — never a CryptoKey and never plaintext.
+
+   Unlocking counts the attempt in IndexedDB *before* trying, so closing the tab mid-try does
+   not reset the count; the 10th wrong attempt deletes the database.
+
+   Also here: "Slet alt på denne telefon" and sign-out delete caches and IndexedDB and
+   unregister the worker (no network needed), and while offline every form is refused with
+   "Du er offline — ændringer kan ikke gemmes" (editing offline is not queued). */
+(function () {
+  "use strict";
+  var DB = "tryg-offline";
+  var STORE = "kv";
+  var ITERATIONS = 600000;
+  var MAX_ATTEMPTS = 10;
+  var MIN_PIN = 6;
+  var RSA = { name: "RSA-OAEP", hash: "SHA-256" };
+  var subtle = window.crypto && window.crypto.subtle;
+  var encoder = new TextEncoder();
+  var decoder = new TextDecoder();
+
+  // ------------------------------------------------------------------ IndexedDB
+
+  function request(r) {
+    return new Promise(function (resolve, reject) {
+      r.onsuccess = function () { resolve(r.result); };
+      r.onerror = function () { reject(r.error); };
+    });
+  }
+
+  function transactionDone(tx) {
+    return new Promise(function (resolve, reject) {
+      tx.oncomplete = function () { resolve(); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    });
+  }
+
+  async function exists() {
+    if (!window.indexedDB) { return false; }
+    if (!indexedDB.databases) { return true; }
+    var all = await indexedDB.databases();
+    return all.some(function (d) { return d.name === DB; });
+  }
+
+  function open() {
+    var r = indexedDB.open(DB, 1);
+    r.onupgradeneeded = function () { r.result.createObjectStore(STORE, { keyPath: "id" }); };
+    return request(r);
+  }
+
+  async function get(id) {
+    if (!(await exists())) { return undefined; }  // reading must not create the database
+    var db = await open();
+    try {
+      return await request(db.transaction(STORE).objectStore(STORE).get(id));
+    } finally { db.close(); }
+  }
+
+  async function put(value) {
+    var db = await open();
+    try {
+      var tx = db.transaction(STORE, "readwrite");
+      tx.objectStore(STORE).put(value);
+      await transactionDone(tx);
+    } finally { db.close(); }
+  }
+
+  function deleteCopy() { return request(indexedDB.deleteDatabase(DB)); }
+
+  // ------------------------------------------------------------------ crypto
+
+  function random(n) { return window.crypto.getRandomValues(new Uint8Array(n)); }
+
+  async function pinKey(pin, salt, iterations) {
+    var base = await subtle.importKey("raw", encoder.encode(pin.normalize("NFC")), "PBKDF2",
+      false, ["deriveKey"]);
+    return subtle.deriveKey({ name: "PBKDF2", salt: salt, iterations: iterations, hash: "SHA-256" },
+      base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  }
+
+  async function setUp(pin) {
+    var pair = await subtle.generateKey(
+      { name: "RSA-OAEP", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]),
+        hash: "SHA-256" }, true, ["encrypt", "decrypt"]);
+    var pkcs8 = new Uint8Array(await subtle.exportKey("pkcs8", pair.privateKey));
+    var spki = new Uint8Array(await subtle.exportKey("spki", pair.publicKey));
+    var salt = random(16);
+    var iv = random(12);
+    var kek = await pinKey(pin, salt, ITERATIONS);
+    var wrapped = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv: iv }, kek, pkcs8));
+    pkcs8.fill(0);
+    await deleteCopy();  // a new PIN starts a new copy
+    await put({ id: "keys", salt: salt, iterations: ITERATIONS, iv: iv, privateKey: wrapped,
+      publicKey: spki });
+    await put({ id: "attempts", count: 0 });
+    return refresh();
+  }
+
+  async function refresh() {
+    var keys = await get("keys");
+    if (!keys) { return false; }
+    var response = await fetch("/phone/copy", { credentials: "same-origin", cache: "no-store",
+      redirect: "error", headers: { Accept: "application/json" } });
+    var type = response.headers.get("content-type") || "";
+    if (!response.ok || type.indexOf("application/json") !== 0) { return false; }
+    var data = await response.json();
+    data.saved_at = new Date().toISOString();
+    var plain = encoder.encode(JSON.stringify(data));
+    var raw = random(32);
+    var iv = random(12);
+    var dataKey = await subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
+    var publicKey = await subtle.importKey("spki", keys.publicKey, RSA, false, ["encrypt"]);
+    var ciphertext = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv: iv }, dataKey, plain));
+    var wrappedKey = new Uint8Array(await subtle.encrypt({ name: "RSA-OAEP" }, publicKey, raw));
+    raw.fill(0);
+    plain.fill(0);
+    await put({ id: "copy", iv: iv, data: ciphertext, key: wrappedKey });
+    return true;
+  }
+
+  async function unlock(pin) {
+    var keys = await get("keys");
+    var copy = await get("copy");
+    if (!keys || !copy) { return { state: "none" }; }
+    var count = ((await get("attempts")) || { count: 0 }).count + 1;
+    await put({ id: "attempts", count: count });
+    var privateKey;
+    try {
+      var kek = await pinKey(pin, keys.salt, keys.iterations);
+      var pkcs8 = new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: keys.iv }, kek,
+        keys.privateKey));
+      privateKey = await subtle.importKey("pkcs8", pkcs8, RSA, false, ["decrypt"]);
+      pkcs8.fill(0);
+    } catch (wrongPin) {
+      if (count >= MAX_ATTEMPTS) {
+        await deleteCopy();
+        return { state: "wiped" };
+      }
+      return { state: "wrong", left: MAX_ATTEMPTS - count };
+    }
+    await put({ id: "attempts", count: 0 });
+    var raw = new Uint8Array(await subtle.decrypt({ name: "RSA-OAEP" }, privateKey, copy.key));
+    var dataKey = await subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
+    raw.fill(0);
+    var plain = await subtle.decrypt({ name: "AES-GCM", iv: copy.iv }, dataKey, copy.data);
+    return { state: "open", data: JSON.parse(decoder.decode(plain)) };
+  }
+
+  async function wipeAll() {
+    var jobs = [];
+    if (window.caches) {
+      (await caches.keys()).forEach(function (key) { jobs.push(caches.delete(key)); });
+    }
+    if (window.indexedDB) {
+      var names = indexedDB.databases
+        ? (await indexedDB.databases()).map(function (d) { return d.name; }) : [DB];
+      names.forEach(function (name) { jobs.push(request(indexedDB.deleteDatabase(name))); });
+    }
+    if (navigator.serviceWorker) {
+      (await navigator.serviceWorker.getRegistrations()).forEach(function (registration) {
+        jobs.push(registration.unregister());
+      });
+    }
+    try { window.sessionStorage.clear(); window.localStorage.clear(); } catch (ignored) { /* */ }
+    await Promise.all(jobs);
+  }
+
+  window.TrygOffline = { setUp: setUp, refresh: refresh, unlock: unlock, wipeAll: wipeAll,
+    ITERATIONS: ITERATIONS };
+
+  // ------------------------------------------------------------------ the unlock screen
+
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    return node;
+  }
+
+  function clock(iso) {
+    var when = new Date(iso);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var time = pad(when.getHours()) + ":" + pad(when.getMinutes());
+    if (when.toDateString() === new Date().toDateString()) { return time; }
+    return pad(when.getDate()) + "-" + pad(when.getMonth() + 1) + "-" + when.getFullYear() + " " + time;
+  }
+
+  function callRow(main, phone, name) {
+    var row = el("p", "", { "class": "call-row" });
+    row.appendChild(el("a", main.dataset.msgCall + " " + name, { "class": "button button-call", href: "tel:" + phone }));
+    row.appendChild(el("a", main.dataset.msgSms + " " + name, { "class": "button", href: "sms:" + phone }));
+    return row;
+  }
+
+  function show(main, data) {
+    var content = main.querySelector("[data-offline-content]");
+    content.textContent = "";
+    var plan = el("section", "", { "aria-labelledby": "offline-plan" });
+    plan.appendChild(el("h2", main.dataset.msgPlan, { id: "offline-plan", tabindex: "-1" }));
+    data.sections.forEach(function (section) {
+      var card = el("section", "", { "class": "card" });
+      card.appendChild(el("h3", section.title));
+      var list = el("ul");
+      section.items.forEach(function (item) {
+        var li = el("li", item.text);
+        if (item.done) { li.appendChild(el("span", " (" + main.dataset.msgDone + ")", { "class": "tag" })); }
+        list.appendChild(li);
+      });
+      card.appendChild(list);
+      plan.appendChild(card);
+    });
+    content.appendChild(plan);
+    var contacts = el("section", "", { id: "offline-contacts", "aria-labelledby": "offline-contacts-heading" });
+    contacts.appendChild(el("h2", main.dataset.msgContacts, { id: "offline-contacts-heading", tabindex: "-1" }));
+    var list = el("ul", "", { "class": "contact-list" });
+    data.contacts.forEach(function (contact) {
+      var li = el("li", "", { "class": "contact card" });
+      li.appendChild(el("h3", contact.name));
+      var meta = [contact.relation, contact.phone, contact.alarm ? main.dataset.msgAlarm : ""];
+      li.appendChild(el("p", meta.filter(Boolean).join(" · "), { "class": "meta" }));
+      li.appendChild(callRow(main, contact.phone, contact.name));
+      list.appendChild(li);
+    });
+    contacts.appendChild(list);
+    if (data.hotlines && data.hotlines.length) {
+      contacts.appendChild(el("h2", main.dataset.msgHotlines));
+      var lines = el("ul", "", { "class": "contact-list" });
+      data.hotlines.forEach(function (line) {
+        var li = el("li", "", { "class": "contact card" });
+        li.appendChild(el("h3", line.name + " · " + line.phone));
+        li.appendChild(callRow(main, line.phone, line.name));
+        lines.appendChild(li);
+      });
+      contacts.appendChild(lines);
+    }
+    content.appendChild(contacts);
+    main.querySelector("[data-offline-updated]").textContent =
+      main.dataset.msgUpdated.replace("{time}", clock(data.saved_at));
+    main.querySelector("[data-unlock]").hidden = true;
+    main.querySelector("[data-offline-view]").hidden = false;
+    var target = /contacts\/?$/.test(window.location.pathname) ? "offline-contacts-heading" : "offline-plan";
+    document.getElementById(target).focus();
+  }
+
+  // For `make bench` (offline launch → plan visible); marks stay in this page's timeline.
+  function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
+
+  async function offlinePage(main) {
+    var form = main.querySelector("[data-unlock]");
+    var status = main.querySelector("[data-unlock-status]");
+    var hasCopy = Boolean(await get("copy"));
+    main.querySelector("[data-offline-none]").hidden = hasCopy;
+    form.hidden = !hasCopy;
+    mark("tryg-unlock-ready");
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      mark("tryg-unlock-start");
+      var button = form.querySelector("button");
+      var field = form.querySelector("input[name=pin]");
+      button.disabled = true;
+      status.setAttribute("class", "hint");
+      status.textContent = main.dataset.msgWorking;
+      var result = await unlock(field.value).catch(function () { return { state: "none" }; });
+      button.disabled = false;
+      field.value = "";
+      status.setAttribute("class", "error-message");
+      if (result.state === "open") {
+        status.textContent = "";
+        show(main, result.data);
+        mark("tryg-plan-shown");
+        return;
+      }
+      if (result.state === "wrong") {
+        status.textContent = result.left === 1 ? main.dataset.msgWrongOne
+          : main.dataset.msgWrong.replace("{n}", String(result.left));
+        field.focus();
+        return;
+      }
+      status.textContent = result.state === "wiped" ? main.dataset.msgWiped : "";
+      form.querySelector("input").disabled = true;
+      button.disabled = true;
+      main.querySelector("[data-offline-none]").hidden = false;
+    });
+  }
+
+  // ------------------------------------------------------------------ the setup form (/phone)
+
+  function setupForm(form) {
+    var status = form.querySelector("[data-offline-status]");
+    var state = document.querySelector("[data-offline-state]");
+    var nojs = document.querySelector("[data-offline-nojs]");
+    if (nojs) { nojs.hidden = true; }
+    form.hidden = false;
+    function describe() {
+      get("copy").then(function (copy) {
+        if (state) { state.textContent = copy ? state.dataset.msgOn : state.dataset.msgOff; }
+      });
+    }
+    describe();
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var pin = form.elements.pin.value;
+      var again = form.elements.pin2.value;
+      status.setAttribute("class", "error-message");
+      if (pin.length < MIN_PIN) { status.textContent = form.dataset.msgShort; return; }
+      if (pin !== again) { status.textContent = form.dataset.msgMismatch; return; }
+      var button = form.querySelector("button");
+      button.disabled = true;
+      status.setAttribute("class", "hint");
+      status.textContent = form.dataset.msgWorking;
+      var ok = await setUp(pin).catch(function () { return false; });
+      form.elements.pin.value = form.elements.pin2.value = "";
+      button.disabled = false;
+      status.setAttribute("class", ok ? "notice" : "error-message");
+      status.textContent = ok ? form.dataset.msgSaved : form.dataset.msgFailed;
+      describe();
+    });
+  }
+
+  // ------------------------------------------------------------------ forms: wipe, offline
+
+  function isWipe(form) {
+    return form.hasAttribute("data-wipe") || form.getAttribute("action") === "/logout";
+  }
+
+  function offlineNotice(on) {
+    var notice = document.querySelector("[data-offline-notice]");
+    if (!notice || document.querySelector("[data-offline-page]")) { return; }
+    notice.textContent = on ? notice.dataset.msg : "";
+    notice.hidden = !on;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-unlock") ||
+        form.hasAttribute("data-offline-setup")) { return; }
+    if (isWipe(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      wipeAll().catch(function () {}).then(function () {
+        if (navigator.onLine && form.getAttribute("action")) {
+          document.documentElement.setAttribute("data-leaving", "");
+          form.submit();
+          return;
+        }
+        var status = form.querySelector("[data-wipe-status]");
+        if (status) { status.textContent = form.dataset.msgDone; }
+        document.querySelectorAll("[data-unlock], [data-offline-view]").forEach(function (node) {
+          node.hidden = true;
+        });
+      });
+      return;
+    }
+    if (!navigator.onLine) {  // editing offline is refused, not queued
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      offlineNotice(true);
+    }
+  }, true);
+
+  window.addEventListener("offline", function () { offlineNotice(true); });
+  window.addEventListener("online", function () { offlineNotice(false); });
+
+  function start() {
+    if (!navigator.onLine) { offlineNotice(true); }
+    if (!subtle || !window.indexedDB) { return; }
+    var main = document.querySelector("[data-offline-page]");
+    if (main) { offlinePage(main); return; }
+    var form = document.querySelector("[data-offline-setup]");
+    if (form) { setupForm(form); }
+    var ownPlan = /^\/plans\/\d+(\/contacts)?\/?$/.test(window.location.pathname);
+    if (ownPlan && navigator.onLine && document.querySelector("[data-offline-victim]")) {
+      refresh().then(function (saved) {
+        // Says only *that* a copy was refreshed (for tests), never what it holds.
+        if (saved) { document.documentElement.setAttribute("data-offline-saved", ""); }
+      }).catch(function () {});
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else { start(); }
+})();
