@@ -22,6 +22,7 @@ from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
+from app.exit.middleware import RedirectsForReplace
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
 from app.plans import routes as plan_routes
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
         Middleware(CSRF, settings=settings, error_page=error_page),
         Middleware(SessionAuth, settings=settings),
+        Middleware(RedirectsForReplace),  # history.js: a form's redirect as a replace
     ]
     app = Starlette(
         routes=routes,

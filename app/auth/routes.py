@@ -34,6 +34,7 @@ from app.auth.passkeys import (
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
 from app.clock import now
+from app.exit.routes import after_enrolment
 from app.i18n import N_, _, ngettext
 from app.settings import Settings
 from app.web import form_endpoint, render
@@ -314,7 +315,7 @@ async def enrol_passkey(request: Request) -> Response:
         )
         session.flush()
         _own_event(request, session, user, "passkey_added", f"passkey={passkey.id} enrolment")
-        response = JSONResponse({"redirect": home_for(user)})
+        response = JSONResponse({"redirect": after_enrolment(user)})
         return _signed_in(request, session, user, response, "enrolment")
 
     return await _ceremony(request, step)
