@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import auth, foundation, plans
+from tests.bench import auth, exit, foundation, plans
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
@@ -30,6 +30,7 @@ SECTIONS: dict[str, Section] = {
     "foundation": foundation.run,
     "auth": auth.run,
     "plans": plans.run,
+    "exit": exit.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"
