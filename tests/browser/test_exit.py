@@ -420,3 +420,25 @@ def test_the_order_probe_can_fail(new_page, live_server, cdn, browser_log):
     assert started["title"] == "Noter"
     assert probe(browser_log, "exit-later ")[0]["landmarks"] > 0
     held.release()
+
+
+def test_an_htmx_url_push_becomes_a_replace(page, live_server):
+    """Should a page ever push a URL with htmx (hx-push-url, boosts), history.js replaces it."""
+    page.goto(live_server.url + "/")
+    entries = page.evaluate("history.length")
+    page.evaluate(
+        """() => {
+            const a = document.createElement('a');
+            a.textContent = 'Mere';
+            a.setAttribute('href', '/quick-exit');
+            a.setAttribute('hx-get', '/quick-exit');
+            a.setAttribute('hx-target', '#exit-help');
+            a.setAttribute('hx-push-url', 'true');
+            document.querySelector('main').appendChild(a);
+            htmx.process(a);
+        }"""
+    )
+    page.get_by_role("link", name="Mere").click()
+    page.wait_for_url(live_server.url + "/quick-exit")
+    expect(page.locator("#exit-help")).to_contain_text("Shift")
+    assert page.evaluate("history.length") == entries
