@@ -134,6 +134,10 @@ def measure(page: Any, url: str, exit_url: str, leave: Callable[[Any], None]) ->
             leave(page)
         report: dict[str, Any] = json.loads(message.value.text.split(" ", 1)[1])
     finally:
+        for _ in range(250):  # the route handler may run just after the console message
+            if held:
+                break
+            page.wait_for_timeout(20)
         for route in held:
             route.fulfill(status=200, content_type="text/html", body=EXIT_HTML)
         page.unroute(exit_url)

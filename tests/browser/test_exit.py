@@ -62,10 +62,17 @@ class HeldExit:
     """Holds requests to the exit URL, as a slow exit server would: the old page stays."""
 
     def __init__(self, page: Page, url: str) -> None:
+        self.page = page
         self.routes: list[Route] = []
         page.route(url, lambda route: self.routes.append(route))
 
     def release(self) -> None:
+        # The route handler may run just after the request event: let Playwright deliver it.
+        for _ in range(250):
+            if self.routes:
+                break
+            self.page.wait_for_timeout(20)
+        assert self.routes, "the exit request never reached the route"
         for route in self.routes:
             route.continue_()
 
