@@ -449,3 +449,18 @@ def test_an_htmx_url_push_becomes_a_replace(page, live_server):
     page.wait_for_url(live_server.url + "/quick-exit")
     expect(page.locator("#exit-help")).to_contain_text("Shift")
     assert page.evaluate("history.length") == entries
+
+
+def test_a_session_that_ended_mid_htmx_request_leads_to_sign_in_without_a_new_entry(
+    page, live_server, engine
+):
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    sign_in(page, live_server.url, victim)
+    page.wait_for_url(f"{live_server.url}/plans/{plan_id}")
+    entries = page.evaluate("history.length")
+    page.context.clear_cookies(name="tryg_session")  # the session timed out meanwhile
+    section = page.locator(".plan-section").first
+    section.get_by_label("Nyt punkt").fill("Noget")
+    section.get_by_role("button", name="Tilføj", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/login")
+    assert page.evaluate("history.length") == entries

@@ -112,3 +112,19 @@ def test_only_victims_have_the_exit_setting(client):
     signed_in(client, caseworker)
     assert "exit_signs_out" not in client.get("/quick-exit").text
     assert _post(client, "/quick-exit/setting", exit_signs_out="on").status_code == 404
+
+
+def test_an_expired_session_during_an_htmx_request_reloads_instead_of_pushing(client):
+    victim = make_victim(client)
+    signed_in(client, victim)
+    plan_url = client.get("/plan").url.path
+    client.cookies.delete("tryg_session")
+    r = client.post(
+        plan_url + "/sections",
+        data={"csrftoken": csrf_token(client)},
+        headers={"HX-Request": "true"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 204
+    assert r.headers.get("hx-refresh") == "true" and "hx-redirect" not in r.headers
+    assert client.get(plan_url, follow_redirects=False).headers["location"] == "/login"
