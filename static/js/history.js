@@ -71,11 +71,16 @@
       var next = response.headers.get("X-Tryg-Location");
       if (next) {
         var to = new URL(next, window.location.href);
+        var page = new URL(to.href);
         var here = new URL(window.location.href);
-        to.hash = here.hash = "";
-        window.location.replace(new URL(next, window.location.href).href);
-        // Back to this page with only a new #fragment: that alone would just scroll.
-        if (to.href === here.href) { window.location.reload(); }
+        page.hash = here.hash = "";
+        if (page.href !== here.href) {
+          window.location.replace(to.href);
+        } else {
+          // Back to this very page: a new #fragment alone would only scroll, so load it again.
+          if (to.href !== window.location.href) { window.location.replace(to.href); }
+          window.location.reload();
+        }
         return null;
       }
       return response.text().then(write);

@@ -272,7 +272,7 @@ def test_the_exit_bar_is_not_printed(page, live_server):
 
 
 @pytest.mark.parametrize("htmx", ["htmx", "cdn-unreachable"])
-def test_back_after_an_exit_never_shows_tryg(new_page, live_server, engine, cdn, htmx):
+def test_back_after_an_exit_never_shows_tryg(new_page, live_server, engine, cdn, browser_log, htmx):
     page = new_page()
     if htmx == "cdn-unreachable":
         page.route(cdn.htmx_url, lambda route: route.abort())
@@ -308,6 +308,9 @@ def test_back_after_an_exit_never_shows_tryg(new_page, live_server, engine, cdn,
     visited.append(page.url)
     assert visited[-1].endswith(f"/plans/{plan_id}")
     assert page.evaluate("history.length") == entries, "in-app navigation added history entries"
+    # Pages written in place (the form with an error) and replaced ones run their scripts cleanly.
+    page_errors = [e for e in browser_log.entries if e.kind == "pageerror"]
+    assert page_errors == [] and browser_log.csp_violations() == [], str(browser_log)
 
     exit_button(page).click()
     page.wait_for_url(cdn.exit_url)
