@@ -68,3 +68,17 @@ def record(
         "audit action=%s actor=%s subject=%s detail=%s", action, actor_id, subject_id, detail[:80]
     )
     return event
+
+
+def own_event(
+    request: Request, session: Session, user_id: int | None, action: str, detail: str = ""
+) -> None:
+    """An event a user causes on their own account (audited like every auth event)."""
+    record(
+        session,
+        action,
+        actor_id=user_id,
+        subject_id=user_id,
+        ip=request_ip(request),
+        detail=detail,
+    )

@@ -22,6 +22,7 @@ from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
+from app.exit.middleware import RedirectsForReplace
 from app.live import routes as live_routes
 from app.live.broker import make_broker
 from app.orgs import routes as org_routes
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
         Middleware(CSRF, settings=settings, error_page=error_page),
         Middleware(SessionAuth, settings=settings),
+        Middleware(RedirectsForReplace),  # history.js: a form's redirect as a replace
     ]
     app = Starlette(
         routes=routes,
@@ -94,7 +96,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 async def sign_in_first(request: Request, exc: Exception) -> Response:
     if request.headers.get("hx-request") == "true":
-        return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        # A reload, not HX-Redirect (which htmx follows with a history push): the page's own
+        # GET then redirects to /login in the same history entry (DESIGN §5, one entry).
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
     return RedirectResponse("/login", status_code=303)
 
 

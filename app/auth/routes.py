@@ -34,6 +34,7 @@ from app.auth.passkeys import (
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
 from app.clock import now
+from app.exit.routes import after_enrolment
 from app.i18n import N_, _, ngettext
 from app.settings import Settings
 from app.web import form_endpoint, render
@@ -94,20 +95,6 @@ def _too_many(request: Request, item: ratelimit.RateLimitItem, *keys: str) -> Re
     )
 
 
-def _own_event(
-    request: Request, session: Session, user: User, action: str, detail: str = ""
-) -> None:
-    """An event a user causes on their own account (audited like every auth event)."""
-    audit.record(
-        session,
-        action,
-        actor_id=user.id,
-        subject_id=user.id,
-        ip=audit.request_ip(request),
-        detail=detail,
-    )
-
-
 def _signed_in(
     request: Request, session: Session, user: User, response: Response, how: str
 ) -> Response:
@@ -115,7 +102,7 @@ def _signed_in(
     if previous is not None:  # a new id at every sign-in; the old one ends
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
     token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
-    _own_event(request, session, user, "sign_in", how)
+    audit.own_event(request, session, user.id, "sign_in", how)
     sessions.set_cookie(response, _settings(request), token)
     return response
 
@@ -313,8 +300,10 @@ async def enrol_passkey(request: Request) -> Response:
             session, _settings(request), challenge, payload, user, nickname
         )
         session.flush()
-        _own_event(request, session, user, "passkey_added", f"passkey={passkey.id} enrolment")
-        response = JSONResponse({"redirect": home_for(user)})
+        audit.own_event(
+            request, session, user.id, "passkey_added", f"passkey={passkey.id} enrolment"
+        )
+        response = JSONResponse({"redirect": after_enrolment(user)})
         return _signed_in(request, session, user, response, "enrolment")
 
     return await _ceremony(request, step)
@@ -354,7 +343,7 @@ async def add_passkey(request: Request) -> Response:
             session, _settings(request), challenge, payload, user, nickname
         )
         session.flush()
-        _own_event(request, session, user, "passkey_added", f"passkey={passkey.id}")
+        audit.own_event(request, session, user.id, "passkey_added", f"passkey={passkey.id}")
         return JSONResponse({"redirect": "/account"})
 
     return await _ceremony(request, step)
@@ -379,7 +368,7 @@ def rename_passkey(request: Request, form: FormData) -> Response:
         passkey = _own_passkey(session, user, passkey_id)
         passkey.nickname = nickname
         session.add(passkey)
-        _own_event(request, session, user, "passkey_renamed", f"passkey={passkey.id}")
+        audit.own_event(request, session, user.id, "passkey_renamed", f"passkey={passkey.id}")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -407,7 +396,7 @@ def delete_passkey(request: Request) -> Response:
             }
             return render(request, "auth/account.html", ctx, status_code=400)
         session.delete(passkey)
-        _own_event(request, session, user, "passkey_removed", f"passkey={passkey_id}")
+        audit.own_event(request, session, user.id, "passkey_removed", f"passkey={passkey_id}")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -433,7 +422,7 @@ async def verify_passkey(request: Request) -> Response:
         if result.user.id != user.id:
             raise PasskeyError("wrong_user", GENERIC)
         sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
-        _own_event(request, session, user, "reauthenticated")
+        audit.own_event(request, session, user.id, "reauthenticated")
         return JSONResponse({"redirect": "/account"})
 
     return await _ceremony(request, step)
@@ -471,7 +460,7 @@ def set_password(request: Request, form: FormData) -> Response:
                 fresh.username = username
                 fresh.password_hash = new_hash
                 session.add(fresh)
-                _own_event(request, session, user, "password_set")
+                audit.own_event(request, session, user.id, "password_set")
                 return RedirectResponse("/account", status_code=303)
     return render(
         request, "auth/password.html", {"errors": errors, "username": username}, status_code=400
@@ -488,7 +477,7 @@ def delete_password(request: Request) -> Response:
         fresh.password_hash = None
         fresh.username = None
         session.add(fresh)
-        _own_event(request, session, user, "password_removed")
+        audit.own_event(request, session, user.id, "password_removed")
     return RedirectResponse("/account", status_code=303)
 
 
@@ -518,7 +507,7 @@ def end_session(request: Request) -> Response:
     with db.write_session(_engine(request)) as session:
         if not sessions.end(session, session_id, user.id):  # type: ignore[arg-type]
             raise HTTPException(404)
-        _own_event(request, session, user, "session_ended", f"session={session_id}")
+        audit.own_event(request, session, user.id, "session_ended", f"session={session_id}")
     if session_id == current_auth(request).id:  # type: ignore[union-attr]
         return logout(request)
     return RedirectResponse("/account/sessions", status_code=303)
@@ -528,7 +517,7 @@ def end_all_sessions(request: Request) -> Response:
     user = require(request)
     with db.write_session(_engine(request)) as session:
         count = sessions.end_all(session, user.id)  # type: ignore[arg-type]
-        _own_event(request, session, user, "sessions_ended_all", f"count={count}")
+        audit.own_event(request, session, user.id, "sessions_ended_all", f"count={count}")
     return logout(request)
 
 

@@ -1,17 +1,62 @@
-"""Quick exit: the page that explains the button honestly before the victim relies on it."""
+"""Quick exit (DESIGN §5): the page that explains the button honestly before the victim relies
+on it, the victim's "sign me out when I leave" choice, and the beacon that choice sends."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.web import render
+from app import audit, db
+from app.auth import sessions
+from app.auth.access import current_auth, current_user, home_for, require
+from app.auth.models import Role, User
+from app.web import form_endpoint, render
+
+ABOUT = "/quick-exit"
+
+
+def after_enrolment(user: User) -> str:
+    """Where a new sign-in with an enrolment code lands. A victim's enrolment is their first
+    sign-in, in the meeting with the adviser: the explanation comes before anything is relied on
+    (and again after "lost phone", on the new device). It links on to the plan."""
+    return ABOUT if user.role == Role.victim else home_for(user)
 
 
 async def about(request: Request) -> Response:
     # htmx swaps just the explanation into the page that asked for it.
-    return render(request, "exit/about.html", block="explanation")
+    user = current_user(request)
+    home = home_for(user) if user else "/"
+    return render(request, "exit/about.html", {"home": home}, block="explanation")
 
 
-routes = [Route("/quick-exit", about, name="exit_about")]
+def save_setting(request: Request, form) -> Response:  # type: ignore[no-untyped-def]
+    user = require(request, Role.victim)
+    signs_out = form.get("exit_signs_out") == "on"
+    with db.write_session(request.app.state.engine) as session:
+        row = session.get(User, user.id)
+        assert row is not None
+        row.exit_signs_out = signs_out
+        session.add(row)
+        audit.own_event(request, session, user.id, "exit_setting", f"signs_out={int(signs_out)}")
+    return RedirectResponse(ABOUT, status_code=303)
+
+
+def sign_out(request: Request) -> Response:
+    """The beacon quick exit sends when the user chose it: ends this session only (other devices
+    stay signed in). Nobody reads the answer; the page is already gone."""
+    auth = current_auth(request)
+    response = Response(status_code=204)
+    if auth is not None:
+        with db.write_session(request.app.state.engine) as session:
+            sessions.end(session, auth.id, auth.user_id)  # type: ignore[arg-type]
+            audit.own_event(request, session, auth.user_id, "sign_out", "quick_exit")
+    sessions.clear_cookie(response, request.app.state.settings)
+    return response
+
+
+routes = [
+    Route(ABOUT, about, name="exit_about"),
+    Route(ABOUT + "/setting", form_endpoint(save_setting), methods=["POST"]),
+    Route(ABOUT + "/sign-out", sign_out, methods=["POST"]),
+]

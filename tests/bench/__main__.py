@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import auth, foundation, live, phone, plans
+from tests.bench import auth, exit, foundation, live, phone, plans
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
@@ -32,6 +32,7 @@ SECTIONS: dict[str, Section] = {
     "plans": plans.run,
     "live": live.run,
     "phone": phone.run,
+    "exit": exit.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"

@@ -59,4 +59,6 @@ def sign_in(page: Page, base: str, user: User) -> None:
     page.get_by_label("Brugernavn").fill(user.username)  # type: ignore[arg-type]
     page.get_by_label("Adgangskode").fill(PASSWORD)
     page.get_by_role("button", name="Log ind", exact=True).click()
-    page.wait_for_load_state()
+    # With JavaScript, history.js sends the form with fetch and then replaces the page: wait for
+    # the page after the sign-in, not just for the click.
+    page.wait_for_url(lambda url: not url.startswith(f"{base}/login"))

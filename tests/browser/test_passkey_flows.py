@@ -58,7 +58,12 @@ def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min tele
     page.get_by_label("Kode", exact=True).fill(code)
     page.get_by_label("Navn på denne adgangsnøgle").fill(nickname)
     page.get_by_role("button", name="Opret adgangsnøgle").click()
-    page.wait_for_url(PLAN_URL)  # a victim lands on the plan
+    # A victim's first sign-in lands on the quick-exit explanation, which leads on to the plan.
+    page.wait_for_url(f"{base}/quick-exit")
+    explanation = page.locator("[data-exit-explanation]")
+    expect(explanation).to_contain_text("sletter ikke din browserhistorik")
+    page.get_by_role("link", name="Fortsæt").click()
+    page.wait_for_url(PLAN_URL)
     page.goto(f"{base}/account")
 
 

@@ -129,6 +129,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/"): (ALL, None),
     ("GET", "/healthz"): (ALL, None),
     ("GET", "/quick-exit"): (ALL, None),
+    ("POST", "/quick-exit/setting"): (
+        expect(victim=303, other_victim=303),
+        {"exit_signs_out": "on"},
+    ),
+    ("POST", "/quick-exit/sign-out"): ({r: 204 for r in ROLES}, {}),
     ("POST", "/language"): ({r: 303 for r in ROLES}, {"lang": "da"}),
     ("GET", "/login"): (expect(anonymous=200, default=303), None),
     ("POST", "/login/options"): (ALL, "json"),
