@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import db
+from app import audit, db
 from app.auth.access import current_user, require
 from app.auth.models import Role, User
 from app.contacts import queries as contact_queries
@@ -144,6 +144,8 @@ def set_disguise(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         row = session.get(User, user.id)
         row.disguise = None if choice == "default" else choice  # type: ignore[union-attr]
+        # Audited like every other change to one's own account (ids and the choice only).
+        audit.own_event(request, session, user.id, "disguise_set", f"disguise={choice}")
     return RedirectResponse("/phone?saved=1#disguise", status_code=303)
 
 

@@ -111,7 +111,6 @@ def test_a_draft_survives_the_other_persons_change(meeting):  # type: ignore[no-
 def test_concurrent_edits_of_one_item_end_in_a_choice(meeting, engine):  # type: ignore[no-untyped-def]
     phone, laptop, _plan_id, _victim, _caseworker = meeting
     first = first_section(phone).locator(".item").first
-    original = first.locator(".item-text").inner_text()
     # Both open the same item's editor.
     first.get_by_role("link", name=re.compile("^Ret")).click()
     lap_item = first_section(laptop).locator(".item").first
@@ -135,7 +134,6 @@ def test_concurrent_edits_of_one_item_end_in_a_choice(meeting, engine):  # type:
     phone.get_by_role("button", name="Gem min tekst").click()
     expect(phone.locator(".item-text").first).to_have_text("Begges version")
     expect(first_section(laptop).locator(".item-text").first).to_have_text("Begges version")
-    assert original not in ("Begges version",)
 
 
 def test_an_item_deleted_while_edited_can_be_restored(meeting):  # type: ignore[no-untyped-def]

@@ -6,8 +6,10 @@ import dataclasses
 import json
 
 import pytest
+from sqlmodel import select
 
 from app import db
+from app.audit import AuditEvent
 from app.auth.models import User
 from app.contacts.models import Contact
 from app.phone.worker import worker_script
@@ -58,6 +60,9 @@ def test_disguise_changes_this_victims_manifest_only(make_client, choice, name):
         follow_redirects=False,
     )
     assert r.status_code == 303
+    with db.read_session(engine_of(a)) as s:
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "disguise_set")).one()
+        assert event.subject_id == victim.id and event.detail == f"disguise={choice}"
     m = a.get("/manifest.webmanifest").json()
     assert m["name"] == name and m["short_name"] == name
     assert all(f"/{choice}-" in i["src"] for i in m["icons"])
