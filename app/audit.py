@@ -29,6 +29,10 @@ class AuditEvent(SQLModel, table=True):
     plan_id: int | None = Field(default=None, index=True)
     ip_hash: str = Field(default="", max_length=32)
     detail: str = Field(default="", max_length=80)
+    # The session that did it (so a device is not warned about its own doing).
+    session_id: int | None = None
+    # Reads by one person of one plan within ten minutes fold into one row.
+    count: int = 1
 
 
 def hash_ip(secret: str, ip: str | None) -> str:

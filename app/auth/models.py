@@ -53,6 +53,8 @@ class Passkey(SQLModel, table=True):
     nickname: str = Field(default="", max_length=60)
     created_at: datetime = Field(default_factory=now)
     last_used_at: datetime | None = None
+    # Registered with a code that the issuer has not confirmed yet: unusable until then.
+    pending_code_id: int | None = Field(default=None, foreign_key="enrolment_code.id")
 
 
 class AuthSession(SQLModel, table=True):
@@ -66,8 +68,12 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
     last_seen_at: datetime = Field(default_factory=now)
     expires_at: datetime
-    verified_at: datetime = Field(default_factory=now)
+    # "passkey" or "password". Only a passkey check sets verified_at (see sessions.is_fresh).
+    method: str = Field(default="passkey", max_length=20)
+    verified_at: datetime | None = None
     ended_at: datetime | None = None
+    # Account notices up to this moment were dismissed on this device.
+    notices_seen_at: datetime | None = None
 
 
 class EnrolmentCode(SQLModel, table=True):
@@ -82,6 +88,15 @@ class EnrolmentCode(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     revoke_old: bool = False
+    # enrol (new victim), device (another phone), recover (lost phone), staff (admin's code).
+    purpose: str = Field(default="enrol", max_length=20)
+    # The meeting handshake: the new phone redeems the code and shows a confirmation; the
+    # issuer types it on their own screen; only then is the passkey usable.
+    redeemed_at: datetime | None = None
+    confirmation_hash: bytes | None = None
+    confirmed_at: datetime | None = None
+    confirm_failures: int = 0
+    voided_at: datetime | None = None
 
 
 class Challenge(SQLModel, table=True):
