@@ -73,7 +73,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
         admin = User(role=Role.org_admin, display_name=args.name, organisation_id=org.id)
         session.add(admin)
         session.flush()
-        code = codes.issue(session, settings.secret_key, admin.id, None)  # type: ignore[arg-type]
+        _row, code = codes.issue(session, settings.secret_key, admin.id, None)  # type: ignore[arg-type]
         audit.record(session, "admin_created", subject_id=admin.id, detail="cli")
         print(f"Administrator oprettet (id {admin.id}) i {org.name}.")
         print(f"Engangskode (15 minutter): {code}  — indløses på {settings.origin}/enrol")

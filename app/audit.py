@@ -58,6 +58,7 @@ def record(
     ip: str = "",  # already hashed with hash_ip()
     detail: str = "",
     plan_id: int | None = None,
+    session_id: int | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
         action=action,
@@ -66,6 +67,7 @@ def record(
         ip_hash=ip,
         detail=detail[:80],
         plan_id=plan_id,
+        session_id=session_id,
     )
     session.add(event)
     log.info(

@@ -98,7 +98,8 @@ def load(engine: Engine, settings: Settings) -> DemoPeople:
         if queries.plan_of(session, victim.id) is None:  # type: ignore[arg-type]
             _sample_plan(session, victim, first_caseworker)
         issued = {
-            "victim": codes.issue(session, settings.secret_key, victim.id, first_caseworker.id),  # type: ignore[arg-type]
-            "caseworker": codes.issue(session, settings.secret_key, first_caseworker.id, None),  # type: ignore[arg-type]
+            # Console codes (issued by nobody in the app): no meeting handshake, see codes.py.
+            "victim": codes.issue(session, settings.secret_key, victim.id, None)[1],  # type: ignore[arg-type]
+            "caseworker": codes.issue(session, settings.secret_key, first_caseworker.id, None)[1],  # type: ignore[arg-type]
         }
         return DemoPeople(victim=victim, caseworker=first_caseworker, created=created, codes=issued)

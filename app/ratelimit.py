@@ -16,6 +16,8 @@ SIGN_IN_PER_IP = parse("20/minute")
 SIGN_IN_PER_ACCOUNT = parse("10/hour")
 CODE_PER_IP = parse("10/minute")
 CODE_PER_ACCOUNT = parse("10/hour")
+# Choosing a user name tells whether it is taken: a few tries an hour, after a passkey check.
+USERNAME_PER_ACCOUNT = parse("5/hour")
 
 
 class Limiter:

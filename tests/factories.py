@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -46,17 +47,54 @@ def make_user(
 
 
 def issue_code(
-    client: TestClient, user: User, by: User | None = None, revoke_old: bool = False
+    client: TestClient,
+    user: User,
+    by: User | None = None,
+    purpose: codes.Purpose = codes.Purpose.enrol,
 ) -> str:
+    """A code as if issued by ``by`` (then it needs the meeting handshake), or at the server
+    console (``by`` None: it works at once)."""
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
     with db.write_session(engine_of(client)) as session:
-        return codes.issue(
+        _row, code = codes.issue(
             session,
             secret,
-            user.id,
-            by.id if by else None,  # type: ignore[arg-type]
-            revoke_old=revoke_old,
+            user.id,  # type: ignore[arg-type]
+            by.id if by else None,
+            purpose=purpose,
         )
+        return code
+
+
+def code_from_page(html: str) -> tuple[str, int]:
+    """The code and its id from the code page a caseworker or admin sees."""
+    code = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", html)
+    code_id = re.search(r'action="/codes/(\d+)/confirm"', html)
+    assert code and code_id, html
+    return code.group(1), int(code_id.group(1))
+
+
+def confirm(issuer: TestClient, code_id: int, number: str):  # type: ignore[no-untyped-def]
+    return issuer.post(
+        f"/codes/{code_id}/confirm",
+        data={"csrftoken": csrf_token(issuer), "confirmation": number},
+        follow_redirects=False,
+    )
+
+
+def enrol_in_meeting(
+    issuer: TestClient, phone: TestClient, html: str, auth: SoftAuthenticator | None = None
+) -> SoftAuthenticator:
+    """The whole meeting: the phone redeems the code from the issuer's page, the issuer types
+    the number the phone shows, the phone signs in."""
+    auth = auth or SoftAuthenticator()
+    code, code_id = code_from_page(html)
+    redeemed = enrol(phone, auth, code)
+    assert redeemed.status_code == 200, redeemed.text
+    assert confirm(issuer, code_id, redeemed.json()["confirmation"]).status_code == 303
+    signed = login(phone, auth)
+    assert signed.status_code == 200, signed.text
+    return auth
 
 
 def post_json(client: TestClient, url: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from app import audit, db
 from app.auth import codes
 from app.auth.access import require
-from app.auth.models import Passkey, Role, User
+from app.auth.models import EnrolmentCode, Passkey, Role, User
 from app.i18n import N_, _
 from app.i18n import current_locale as locale
 from app.plans.queries import create_plan, template_for
@@ -40,8 +40,12 @@ def clean_name(value: object) -> tuple[str, str | None]:
     return name, None
 
 
-def code_page(request: Request, person: User, code: str, back: str) -> Response:
-    """Show a fresh code once: QR (a data: URI image, no inline script) and text."""
+def code_page(
+    request: Request, person: User, issued: tuple[EnrolmentCode, str], back: str
+) -> Response:
+    """Show a fresh code once: QR (a data: URI image, no inline script) and text, with the
+    form where the issuer types the confirmation the new phone shows."""
+    row, code = issued
     origin = request.app.state.settings.origin
     qr = segno.make(f"{origin}/enrol#{code}", error="m")
     return render(
@@ -49,23 +53,25 @@ def code_page(request: Request, person: User, code: str, back: str) -> Response:
         "auth/code.html",
         {
             "person": person,
+            "row": row,
             "code": code,
             "qr": qr.svg_data_uri(scale=6, border=2),
             "minutes": int(codes.VALID_FOR.total_seconds() // 60),
             "back": back,
+            "errors": {},
         },
     )
 
 
 def issue_code(
-    request: Request, session: Session, actor: User, person: User, revoke_old: bool
-) -> str:
-    code = codes.issue(
+    request: Request, session: Session, actor: User, person: User, purpose: codes.Purpose
+) -> tuple[EnrolmentCode, str]:
+    issued = codes.issue(
         session,
         request.app.state.settings.secret_key,
         person.id,  # type: ignore[arg-type]
         actor.id,
-        revoke_old=revoke_old,
+        purpose=purpose,
     )
     audit.record(
         session,
@@ -73,9 +79,9 @@ def issue_code(
         actor_id=actor.id,
         subject_id=person.id,
         ip=audit.request_ip(request),
-        detail="revoke_old" if revoke_old else "",
+        detail=purpose.value,
     )
-    return code
+    return issued
 
 
 def _my_victim(session: Session, caseworker: User, person_id: int) -> User:
@@ -139,26 +145,26 @@ def create_person(request: Request, form: FormData) -> Response:
         audit.record(
             session, "victim_created", actor_id=caseworker.id, subject_id=person.id, plan_id=plan.id
         )
-        code = issue_code(request, session, caseworker, person, revoke_old=False)
-    return code_page(request, person, code, back="/people")
+        issued = issue_code(request, session, caseworker, person, codes.Purpose.enrol)
+    return code_page(request, person, issued, back="/people")
 
 
-def _person_code(request: Request, revoke_old: bool) -> Response:
+def _person_code(request: Request, purpose: codes.Purpose) -> Response:
     caseworker = require(request, Role.caseworker)
     with db.write_session(request.app.state.engine) as session:
         person = _my_victim(session, caseworker, request.path_params["person_id"])
-        code = issue_code(request, session, caseworker, person, revoke_old)
-    return code_page(request, person, code, back="/people")
+        issued = issue_code(request, session, caseworker, person, purpose)
+    return code_page(request, person, issued, back="/people")
 
 
 def person_code(request: Request) -> Response:
-    return _person_code(request, revoke_old=False)
+    return _person_code(request, codes.Purpose.device)
 
 
 def person_code_revoke(request: Request) -> Response:
-    """Lost phone: a code that removes the old passkeys and sessions when the victim redeems
-    it in the meeting. Until then nothing changes for the victim."""
-    return _person_code(request, revoke_old=True)
+    """Lost phone: once the new phone is confirmed in the meeting, every old way in goes
+    (passkeys, password, user name, sessions). Until then nothing changes for the victim."""
+    return _person_code(request, codes.Purpose.recover)
 
 
 def context_for_admin(session: Session, admin: User) -> dict[str, Any]:

@@ -61,6 +61,12 @@ COPIED = N_(
 )
 
 
+PENDING = N_(
+    "This passkey is not ready yet. Show the number on your screen to the person who gave you "
+    "the code, and wait until they have typed it."
+)
+
+
 def _new_challenge(
     session: Session,
     purpose: str,
@@ -164,6 +170,8 @@ def verify_registration(
     payload: dict[str, Any],
     user: User,
     nickname: str,
+    *,
+    pending_code_id: int | None = None,
 ) -> Passkey:
     credential = _credential(payload)
     try:
@@ -195,6 +203,7 @@ def verify_registration(
         backup_eligible=verified.credential_device_type == "multi_device",
         backed_up=verified.credential_backed_up,
         nickname=nickname[:60],
+        pending_code_id=pending_code_id,
     )
     session.add(passkey)
     return passkey
@@ -204,6 +213,7 @@ def verify_registration(
 class SignIn:
     user: User
     passkey: Passkey
+    first_use: bool = False
 
 
 def verify_authentication(
@@ -225,6 +235,8 @@ def verify_authentication(
         raise PasskeyError(
             "unknown_credential", N_("This passkey is not known here. It may have been removed.")
         )
+    if passkey.pending_code_id is not None:
+        raise PasskeyError("pending_confirmation", PENDING)
     user = session.get(User, passkey.user_id)
     assert user is not None
     if challenge.user_id is not None and challenge.user_id != user.id:
@@ -257,11 +269,12 @@ def verify_authentication(
         reason = _reason(str(exc))
         message = COPIED if reason == "sign_count_regression" else GENERIC
         raise PasskeyError(reason, message) from exc
+    first_use = passkey.last_used_at is None
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = now()
     session.add(passkey)
-    return SignIn(user=user, passkey=passkey)
+    return SignIn(user=user, passkey=passkey, first_use=first_use)
 
 
 def _reason(message: str) -> str:

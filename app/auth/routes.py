@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -101,8 +101,23 @@ def _signed_in(
     previous = current_auth(request)
     if previous is not None:  # a new id at every sign-in; the old one ends
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
-    token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
-    audit.own_event(request, session, user.id, "sign_in", how)
+    method = "password" if how == "password" else "passkey"
+    token = sessions.start(
+        session, _settings(request), user, request.headers.get("user-agent", ""), method=method
+    )
+    session.flush()
+    new_id = session.exec(
+        select(AuthSession.id).where(AuthSession.token_hash == sessions.token_hash(token))
+    ).one()
+    audit.record(
+        session,
+        "sign_in",
+        actor_id=user.id,
+        subject_id=user.id,
+        ip=audit.request_ip(request),
+        detail=how,
+        session_id=new_id,
+    )
     sessions.set_cookie(response, _settings(request), token)
     return response
 
@@ -153,7 +168,8 @@ async def login_passkey(request: Request) -> Response:
         result = verify_authentication(session, _settings(request), challenge, payload)
         if result.user.disabled:
             raise PasskeyError("disabled", N_("This account is closed."))
-        response = JSONResponse({"redirect": home_for(result.user)})
+        home = after_enrolment(result.user) if result.first_use else home_for(result.user)
+        response = JSONResponse({"redirect": home})
         return _signed_in(request, session, result.user, response, "passkey")
 
     return await _ceremony(request, step)
@@ -266,40 +282,53 @@ def _enrol_options(request: Request, payload: dict[str, Any]) -> Response:
         if not limiter.hit(ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id)):
             return _too_many(request, ratelimit.CODE_PER_ACCOUNT, "code-user", str(row.user_id))
         user = session.get(User, row.user_id)
-        assert user is not None
+        if user is None or user.disabled:
+            audit.record(session, "code_refused", subject_id=row.user_id, detail="disabled")
+            return _error(_(CODE_REFUSED))
         return JSONResponse(
             _reg_options(session, _settings(request), user, enrolment_code_id=row.id)
         )
 
 
 async def enrol_passkey(request: Request) -> Response:
+    """Redeem a code on the new phone. A code issued in the app only registers a pending
+    passkey and answers the confirmation to show; nothing of the account is reachable until the
+    issuer confirms it (codes.py). A console code signs in at once."""
+
     def step(session: Session, payload: dict[str, Any]) -> Response:
         challenge = take_challenge(session, payload.get("handle"), "register")
         if challenge.enrolment_code_id is None or challenge.user_id is None:
             raise PasskeyError("no_code", CODE_REFUSED)
         code_row = session.get(EnrolmentCode, challenge.enrolment_code_id)
-        if code_row is None or not codes.consume(session, code_row.id):  # type: ignore[arg-type]
-            raise PasskeyError("code_used", CODE_REFUSED)
         user = session.get(User, challenge.user_id)
-        assert user is not None
-        if code_row.revoke_old:  # "lost phone": the victim is here, redeeming the code
-            removed = session.execute(
-                delete(Passkey).where(col(Passkey.user_id) == user.id)
-            ).rowcount  # type: ignore[attr-defined]
-            sessions.end_all(session, user.id)  # type: ignore[arg-type]
-            audit.record(
-                session,
-                "passkeys_revoked_at_reenrolment",
-                actor_id=code_row.created_by_id,
-                subject_id=user.id,
-                ip=audit.request_ip(request),
-                detail=f"count={removed}",
-            )
+        if code_row is None or user is None or user.disabled:
+            raise PasskeyError("code_refused", CODE_REFUSED)
+        confirmation = codes.redeem(session, _settings(request).secret_key, code_row.id)  # type: ignore[arg-type]
+        if confirmation is None:
+            raise PasskeyError("code_used", CODE_REFUSED)
+        pending = codes.needs_confirmation(code_row)
         nickname = _nickname(payload, _("My phone"))
         passkey = verify_registration(
-            session, _settings(request), challenge, payload, user, nickname
+            session,
+            _settings(request),
+            challenge,
+            payload,
+            user,
+            nickname,
+            pending_code_id=code_row.id if pending else None,
         )
         session.flush()
+        if pending:
+            audit.record(
+                session,
+                "code_redeemed",
+                actor_id=user.id,
+                subject_id=user.id,
+                ip=audit.request_ip(request),
+                detail=f"passkey={passkey.id} {code_row.purpose}",
+            )
+            return JSONResponse({"confirmation": confirmation})
+        passkey.last_used_at = now()  # a console code signs in with it at once
         audit.own_event(
             request, session, user.id, "passkey_added", f"passkey={passkey.id} enrolment"
         )
@@ -315,9 +344,32 @@ async def enrol_passkey(request: Request) -> Response:
 def _account_context(request: Request, user: User) -> dict[str, Any]:
     with db.read_session(_engine(request)) as session:
         keys = session.exec(
-            select(Passkey).where(Passkey.user_id == user.id).order_by(col(Passkey.created_at))
+            select(Passkey)
+            .where(Passkey.user_id == user.id, col(Passkey.pending_code_id).is_(None))
+            .order_by(col(Passkey.created_at))
         ).all()
-    return {"passkeys": keys, "synced": any(k.backed_up for k in keys), "errors": {}}
+    return {
+        "passkeys": keys,
+        "synced": any(k.backed_up for k in keys),
+        "errors": {},
+        "fresh": sessions.is_fresh(current_auth(request)),
+        "by_password": getattr(current_auth(request), "method", "") == "password",
+    }
+
+
+VERIFY = "/account/verify?next="
+NOT_FRESH = N_(
+    "First confirm that it is you with a passkey. A password is not enough for this."
+)
+
+
+def _needs_fresh_check(request: Request, back: str = "/account") -> Response | None:
+    """Changing how someone signs in needs a passkey check in the last five minutes."""
+    if sessions.is_fresh(current_auth(request)):
+        return None
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return JSONResponse({"error": _(NOT_FRESH), "redirect": VERIFY + back}, status_code=403)
+    return RedirectResponse(VERIFY + back, status_code=303)
 
 
 async def account(request: Request) -> Response:
@@ -327,12 +379,16 @@ async def account(request: Request) -> Response:
 
 def add_passkey_options(request: Request) -> Response:
     user = require(request)
+    if (refusal := _needs_fresh_check(request)) is not None:
+        return refusal
     with db.write_session(_engine(request)) as session:
         return JSONResponse(_reg_options(session, _settings(request), user))
 
 
 async def add_passkey(request: Request) -> Response:
     user = require(request)
+    if (refusal := _needs_fresh_check(request)) is not None:
+        return refusal
 
     def step(session: Session, payload: dict[str, Any]) -> Response:
         challenge = take_challenge(session, payload.get("handle"), "register")
@@ -342,6 +398,9 @@ async def add_passkey(request: Request) -> Response:
         passkey = verify_registration(
             session, _settings(request), challenge, payload, user, nickname
         )
+        # Registered (with user verification) while signed in: it counts as used, so only a
+        # phone confirmed in a meeting lands on the quick-exit explanation at its first sign-in.
+        passkey.last_used_at = now()
         session.flush()
         audit.own_event(request, session, user.id, "passkey_added", f"passkey={passkey.id}")
         return JSONResponse({"redirect": "/account"})
@@ -372,13 +431,6 @@ def rename_passkey(request: Request, form: FormData) -> Response:
     return RedirectResponse("/account", status_code=303)
 
 
-def _needs_fresh_check(request: Request) -> Response | None:
-    auth = current_auth(request)
-    if auth is None or not sessions.is_fresh(auth):
-        return RedirectResponse("/account/verify", status_code=303)
-    return None
-
-
 def delete_passkey(request: Request) -> Response:
     user = require(request)
     if (redirect := _needs_fresh_check(request)) is not None:
@@ -387,7 +439,9 @@ def delete_passkey(request: Request) -> Response:
     with db.write_session(_engine(request)) as session:
         passkey = _own_passkey(session, user, passkey_id)
         count = session.exec(
-            select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id)
+            select(func.count())
+            .select_from(Passkey)
+            .where(Passkey.user_id == user.id, col(Passkey.pending_code_id).is_(None))
         ).one()
         if count <= 1:
             ctx = _account_context(request, user)
@@ -433,19 +487,31 @@ async def verify_passkey(request: Request) -> Response:
 
 async def password_page(request: Request) -> Response:
     user = require(request)
+    if (refusal := _needs_fresh_check(request, "/account/password")) is not None:
+        return refusal
     return render(request, "auth/password.html", {"errors": {}, "username": user.username or ""})
 
 
 def set_password(request: Request, form: FormData) -> Response:
+    """Set or change the password fallback. Needs a fresh passkey check, so knowing the old
+    password is worth nothing here; whether a user name is taken is told only to someone who
+    passed that check, a few times an hour (no probing for who has an account)."""
     user = require(request)
-    username = str(form.get("username", "")).strip()
-    password = str(form.get("password", ""))
+    username = str(form.get("username", "")).strip()[:60]
+    password = str(form.get("password", ""))[: passwords.MAX_LENGTH]
+    if not sessions.is_fresh(current_auth(request)):
+        errors = {"form": _(NOT_FRESH)}
+        context = {"errors": errors, "username": username, "verify": VERIFY + "/account/password"}
+        return render(request, "auth/password.html", context, status_code=403)
     errors: dict[str, str] = {}
     if not (3 <= len(username) <= 60) or not all(c.isalnum() or c in "._-" for c in username):
         errors["username"] = _("The user name must be 3 to 60 letters, digits, '.', '_' or '-'.")
     problems = passwords.problems(password, username)
     if problems:
         errors["password"] = " ".join(_(p) for p in problems)
+    limiter = _limiter(request)
+    if not errors and not limiter.hit(ratelimit.USERNAME_PER_ACCOUNT, "username", str(user.id)):
+        return _too_many(request, ratelimit.USERNAME_PER_ACCOUNT, "username", str(user.id))
     if not errors:
         new_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
         with db.write_session(_engine(request)) as session:
@@ -502,8 +568,13 @@ async def sessions_page(request: Request) -> Response:
 
 
 def end_session(request: Request) -> Response:
+    """Signing this device out is always possible; ending another device's session needs a
+    fresh passkey check (with the password alone, the stalker could sign her out)."""
     user = require(request)
     session_id = request.path_params["session_id"]
+    mine = session_id == current_auth(request).id  # type: ignore[union-attr]
+    if not mine and (refusal := _needs_fresh_check(request, "/account/sessions")) is not None:
+        return refusal
     with db.write_session(_engine(request)) as session:
         if not sessions.end(session, session_id, user.id):  # type: ignore[arg-type]
             raise HTTPException(404)
@@ -515,6 +586,8 @@ def end_session(request: Request) -> Response:
 
 def end_all_sessions(request: Request) -> Response:
     user = require(request)
+    if (refusal := _needs_fresh_check(request, "/account/sessions")) is not None:
+        return refusal
     with db.write_session(_engine(request)) as session:
         count = sessions.end_all(session, user.id)  # type: ignore[arg-type]
         audit.own_event(request, session, user.id, "sessions_ended_all", f"count={count}")

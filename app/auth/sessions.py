@@ -81,8 +81,13 @@ def idle_timeout(settings: Settings, user: User) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def start(session: Session, settings: Settings, user: User, user_agent: str) -> str:
-    """Create a session and return the cookie value (shown once, stored hashed)."""
+def start(
+    session: Session, settings: Settings, user: User, user_agent: str, *, method: str = "passkey"
+) -> str:
+    """Create a session and return the cookie value (shown once, stored hashed).
+
+    A passkey sign-in counts as a fresh check; a password sign-in never does (``verified_at``
+    stays empty until a passkey check on this session)."""
     token = secrets.token_urlsafe(32)
     moment = now()
     session.add(
@@ -92,7 +97,8 @@ def start(session: Session, settings: Settings, user: User, user_agent: str) -> 
             device=device_label(user_agent),  # type: ignore[arg-type]
             created_at=moment,
             last_seen_at=moment,
-            verified_at=moment,
+            method=method,
+            verified_at=moment if method == "passkey" else None,
             expires_at=moment + timedelta(seconds=settings.session_lifetime_s),
         )
     )
@@ -144,8 +150,12 @@ def mark_verified(session: Session, session_id: int) -> None:
     )
 
 
-def is_fresh(auth: AuthSession) -> bool:
-    """A passkey check within the last five minutes (needed to remove a passkey or password)."""
+def is_fresh(auth: AuthSession | None) -> bool:
+    """A passkey check with user verification within the last five minutes. A password never
+    counts (DESIGN.md §2: "fresh means a passkey"): it is needed for anything that changes how
+    someone signs in, who sees the plan or who gets the alarm."""
+    if auth is None or auth.verified_at is None:
+        return False
     return now() - auth.verified_at <= FRESH_FOR
 
 

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db
-from app.auth import sessions
+from app.auth import codes, sessions
 from app.auth.access import require
 from app.auth.enrolment import clean_name, code_page, context_for_admin, issue_code
 from app.auth.models import Role, User
@@ -67,8 +67,8 @@ def create_caseworker(request: Request, form: FormData) -> Response:
         session.add(person)
         session.flush()
         audit.record(session, "caseworker_created", actor_id=admin.id, subject_id=person.id)
-        code = issue_code(request, session, admin, person, revoke_old=False)
-    return code_page(request, person, code, back="/admin")
+        issued = issue_code(request, session, admin, person, codes.Purpose.enrol)
+    return code_page(request, person, issued, back="/admin")
 
 
 def caseworker_code(request: Request) -> Response:
@@ -77,8 +77,10 @@ def caseworker_code(request: Request) -> Response:
         person = _my_caseworker(session, admin, request.path_params["user_id"])
         if person.disabled:
             raise HTTPException(404)
-        code = issue_code(request, session, admin, person, revoke_old=False)
-    return code_page(request, person, code, back="/admin")
+        # The admin never holds the caseworker's sign-in: the code completes only with the
+        # caseworker's phone in front of the admin, and then removes every old way in.
+        issued = issue_code(request, session, admin, person, codes.Purpose.staff)
+    return code_page(request, person, issued, back="/admin")
 
 
 def set_disabled(request: Request) -> Response:
@@ -89,6 +91,8 @@ def set_disabled(request: Request) -> Response:
         person.disabled = disable
         session.add(person)
         ended = sessions.end_all(session, person.id) if disable else 0  # type: ignore[arg-type]
+        if disable:
+            codes.void_open(session, person.id)  # type: ignore[arg-type]
         audit.record(
             session,
             "caseworker_disabled" if disable else "caseworker_enabled",

@@ -3,7 +3,8 @@
    data-passkey="enrol"    → navigator.credentials.create (redeem an enrolment code)
    data-passkey="register" → navigator.credentials.create (add a passkey while signed in)
    The form's data-options URL gives the options; its action URL verifies. Both answer JSON:
-   {redirect} on success, {error} (a translated sentence) on refusal. */
+   {redirect} on success, {error} (a translated sentence) on refusal. An enrolment that waits
+   for the meeting handshake answers {confirmation}: the number shown to the code's issuer. */
 (function () {
   "use strict";
 
@@ -71,6 +72,7 @@
         });
       })
       .then(function (data) {
+        if (data.confirmation) { showConfirmation(form, data.confirmation); return; }
         window.location.replace(data.redirect || "/");
       })
       .catch(function (error) {
@@ -79,6 +81,17 @@
         else if (error && error.name === "NotAllowedError") { say(form, "cancelled"); }
         else { say(form, "failed"); }
       });
+  }
+
+  // The new phone shows the number its code's issuer must type; then the person signs in.
+  function showConfirmation(form, number) {
+    var box = document.querySelector("[data-confirmation]");
+    if (!box) { return; }
+    box.querySelector("[data-confirmation-number]").textContent = number;
+    form.hidden = true;
+    box.hidden = false;
+    var heading = box.querySelector("h2");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
   }
 
   function supported() {

@@ -49,8 +49,9 @@ class Authenticator:
 
 
 def new_code(engine, settings, user: User) -> str:
+    """A code issued at the server console: it needs no meeting handshake."""
     with db.write_session(engine) as session:
-        return codes.issue(session, settings.secret_key, user.id, None)  # type: ignore[arg-type]
+        return codes.issue(session, settings.secret_key, user.id, None)[1]  # type: ignore[arg-type]
 
 
 def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min telefon") -> None:
@@ -140,7 +141,9 @@ def test_wrong_code_is_explained_in_danish(page, live_server):
     page.goto(f"{live_server.url}/enrol")
     page.get_by_label("Kode", exact=True).fill("ACDEF-GHJKM")
     page.get_by_role("button", name="Opret adgangsnøgle").click()
-    expect(page.locator("[data-passkey-status]")).to_contain_text("Koden er forkert")
+    expect(page.locator("form[data-passkey=enrol] [data-passkey-status]")).to_contain_text(
+        "Koden er forkert"
+    )
 
 
 def test_passkey_without_user_verification_is_refused(page, live_server, engine):
@@ -149,7 +152,7 @@ def test_passkey_without_user_verification_is_refused(page, live_server, engine)
     page.goto(f"{live_server.url}/enrol")
     page.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, victim))
     page.get_by_role("button", name="Opret adgangsnøgle").click()
-    expect(page.locator("[data-passkey-status]")).not_to_be_empty()
+    expect(page.locator("form[data-passkey=enrol] [data-passkey-status]")).not_to_be_empty()
     assert page.url.endswith("/enrol")
     with db.read_session(engine) as session:
         assert session.exec(select(Passkey).where(Passkey.user_id == victim.id)).all() == []
@@ -158,9 +161,16 @@ def test_passkey_without_user_verification_is_refused(page, live_server, engine)
 def test_session_signed_out_from_another_device_is_dead(new_page, live_server, engine):
     someone = person(engine, Role.victim, "To enheder")[0]
     phone, laptop = new_page(), new_page()
-    for p in (phone, laptop):
-        sign_in(p, live_server.url, someone)
-        p.wait_for_url(PLAN_URL)
+    sign_in(phone, live_server.url, someone)
+    phone.wait_for_url(PLAN_URL)
+    Authenticator(laptop)
+    enrol_in_browser(laptop, live_server.url, new_code(engine, live_server.settings, someone))
+    # With the password alone the phone cannot sign the laptop out: it is sent to a passkey check.
+    phone.goto(f"{live_server.url}/account/sessions")
+    other = phone.locator(".item-list > li").filter(has_not_text="denne enhed")
+    other.get_by_role("button", name="Log ud").click()
+    phone.wait_for_url(re.compile(r"/account/verify"))
+    # The laptop signed in with a passkey a moment ago: it can.
     laptop.goto(f"{live_server.url}/account/sessions")
     other = laptop.locator(".item-list > li").filter(has_not_text="denne enhed")
     other.get_by_role("button", name="Log ud").click()
@@ -180,6 +190,12 @@ def test_axe_on_sign_in_and_account_pages(axe, live_server, engine, path):
 
     def go(page: Page) -> None:
         if path in ("/login", "/enrol"):
+            return
+        if path == "/account/password":  # needs a fresh passkey check: sign in with one
+            Authenticator(page)
+            enrol_in_browser(page, live_server.url, new_code(engine, live_server.settings, someone))
+            page.goto(f"{live_server.url}{path}")
+            assert page.url.endswith(path)
             return
         sign_in(page, live_server.url, someone)
         page.wait_for_load_state()
@@ -201,3 +217,49 @@ def test_axe_on_the_code_page(axe, live_server, engine):
         expect(page.locator(".code")).to_have_text(re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}"))
 
     axe(f"{live_server.url}/login", setup=show_code)
+
+
+def test_a_code_works_only_when_the_issuer_confirms_the_phone(new_page, live_server, engine):
+    """The meeting handshake (DESIGN §2, "two people, one room") in real Chromium: a redeemed
+    code gives no plan and no usable passkey until the caseworker types what the phone shows."""
+    base = live_server.url
+    caseworker = person(engine, Role.caseworker, "Anna", org="Esbjerg Lokalpoliti")[0]
+    laptop, phone = new_page(viewport={"width": 1280, "height": 900}), new_page()
+    sign_in(laptop, base, caseworker)
+    laptop.wait_for_url(f"{base}/people")
+    laptop.get_by_label("Det navn, personen vil vises med").fill("Maja")
+    laptop.get_by_role("button", name="Opret og vis kode").click()
+    code = laptop.locator(".code strong").inner_text()
+    expect(laptop.get_by_text("Kun med telefonen foran dig.")).to_be_visible()
+
+    authenticator = Authenticator(phone)
+    phone.goto(f"{base}/enrol#{code}")
+    phone.get_by_role("button", name="Opret adgangsnøgle").click()
+    number = phone.locator("[data-confirmation-number]")
+    expect(number).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    assert len(authenticator.credentials()) == 1
+    # Before the confirmation: signing in is refused, and the plan asks for a sign-in.
+    phone.get_by_role("button", name="Log ind", exact=True).click()
+    expect(phone.locator("[data-confirmation] [data-passkey-status]")).to_contain_text(
+        "ikke klar endnu"
+    )
+    check = new_page()
+    check.context.add_cookies(phone.context.cookies())
+    check.goto(f"{base}/plan")
+    assert check.url == f"{base}/login"
+
+    # A wrong number is refused; the right one completes the handshake.
+    laptop.get_by_label("Tallet på telefonen").fill(
+        "000000" if number.inner_text() != "000 000" else "111111"
+    )
+    laptop.get_by_role("button", name="Bekræft").click()
+    expect(laptop.locator("#confirmation-error")).to_contain_text("Tallet passer ikke")
+    expect(laptop.get_by_label("Tallet på telefonen")).to_have_attribute("aria-invalid", "true")
+    laptop.get_by_label("Tallet på telefonen").fill(number.inner_text())
+    laptop.get_by_role("button", name="Bekræft").click()
+    expect(laptop.get_by_role("status").filter(has_text="Telefonen er klar")).to_be_visible()
+
+    phone.get_by_role("button", name="Log ind", exact=True).click()
+    phone.wait_for_url(f"{base}/quick-exit")
+    phone.goto(f"{base}/plan")
+    phone.wait_for_url(PLAN_URL)

@@ -11,8 +11,9 @@ from app.auth.models import AuthSession, EnrolmentCode, Passkey, Role, User
 from app.auth.passwords import CONTEXT
 from tests.conftest import csrf_token
 from tests.factories import (
+    code_from_page,
     engine_of,
-    enrol,
+    enrol_in_meeting,
     issue_code,
     login,
     make_org,
@@ -92,7 +93,7 @@ def test_removing_a_passkey_needs_a_fresh_passkey_check(client):
     age_session_verification(client)
     first = passkey_ids(client, victim)[0]
     r = form(client, f"/account/passkeys/{first}/delete")
-    assert r.status_code == 303 and r.headers["location"] == "/account/verify"
+    assert r.status_code == 303 and r.headers["location"] == "/account/verify?next=/account"
     assert len(passkey_ids(client, victim)) == 2
     options = post_json(client, "/account/verify/options", {}).json()
     credential = auth.get(options["publicKey"])
@@ -184,7 +185,7 @@ def test_removing_the_password_needs_a_fresh_check(client):
     form(client, "/account/password/set", username="demo.bruger", password="lang og god sætning")
     age_session_verification(client)
     r = form(client, "/account/password/delete")
-    assert r.headers["location"] == "/account/verify"
+    assert r.headers["location"] == "/account/verify?next=/account"
     with db.read_session(engine_of(client)) as session:
         assert session.get(User, victim.id).password_hash is not None
 
@@ -272,16 +273,17 @@ def test_caseworker_enrols_a_victim_who_redeems_the_code(client, make_client):
     signed_in(client, caseworker)
     r = form(client, "/people/new", display_name="Maja")
     assert r.status_code == 200
-    code = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", r.text).group(1)
+    code, _code_id = code_from_page(r.text)
     assert 'src="data:image/svg+xml' in r.text
     assert code not in r.headers.get("location", "")
+    assert "Kun med telefonen foran dig" in r.text
     phone = make_client()
-    assert enrol(phone, SoftAuthenticator(), code).status_code == 200
+    enrol_in_meeting(client, phone, r.text)
     assert "Min konto" in phone.get("/account").text
 
 
 def test_caseworker_cannot_change_a_victims_passkeys_remotely(client, make_client):
-    """A re-enrolment code that revokes old passkeys does nothing until the victim redeems it."""
+    """A "lost phone" code does nothing until the new phone is confirmed in the meeting."""
     org = make_org(client)
     caseworker = make_user(client, Role.caseworker, org=org)
     signed_in(client, caseworker)
@@ -289,7 +291,6 @@ def test_caseworker_cannot_change_a_victims_passkeys_remotely(client, make_clien
     phone = make_client()
     victim_auth = signed_in(phone, victim)
     r = form(client, f"/people/{victim.id}/code-revoke")
-    code = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", r.text).group(1)
     # Nothing has changed for the victim yet.
     assert phone.get("/account").status_code == 200
     assert len(passkey_ids(client, victim)) == 1
@@ -297,17 +298,16 @@ def test_caseworker_cannot_change_a_victims_passkeys_remotely(client, make_clien
     [key] = passkey_ids(client, victim)
     assert form(client, f"/account/passkeys/{key}/delete").status_code in (303, 404)
     assert len(passkey_ids(client, victim)) == 1
-    # The victim, in the meeting, redeems the code on the new phone: old passkeys go.
+    # In the meeting: the new phone redeems the code, the caseworker confirms; old ways in go.
     new_phone = make_client()
-    new_auth = SoftAuthenticator()
-    assert enrol(new_phone, new_auth, code).status_code == 200
+    enrol_in_meeting(client, new_phone, r.text)
     assert len(passkey_ids(client, victim)) == 1
     assert phone.get("/account", follow_redirects=False).status_code == 303
     fresh = make_client()
     assert login(fresh, victim_auth).status_code == 400
     with db.read_session(engine_of(client)) as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
-    assert "passkeys_revoked_at_reenrolment" in actions
+    assert "login_reset" in actions
 
 
 def test_a_new_code_voids_the_previous_one(client):
@@ -334,9 +334,8 @@ def test_admin_creates_and_disables_a_caseworker(client, make_client):
     admin = make_user(client, Role.org_admin, "Henrik", org=org)
     signed_in(client, admin)
     r = form(client, "/admin/caseworkers", display_name="Sofie")
-    code = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", r.text).group(1)
     laptop = make_client()
-    assert enrol(laptop, SoftAuthenticator(), code).status_code == 200
+    enrol_in_meeting(client, laptop, r.text)
     assert laptop.get("/people").status_code == 200
     with db.read_session(engine_of(client)) as session:
         sofie = session.exec(select(User).where(User.display_name == "Sofie")).one()

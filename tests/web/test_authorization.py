@@ -13,7 +13,7 @@ from sqlmodel import select
 from starlette.routing import Mount, Route
 
 from app import db
-from app.auth import sessions
+from app.auth import codes, sessions
 from app.auth.models import AuthSession, Passkey, Role, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
@@ -103,6 +103,11 @@ def build_world(client) -> World:
         s.add_all([contact, hotline])
         s.flush()
         ids["contact"], ids["hotline"] = contact.id, hotline.id  # type: ignore[assignment]
+        code_row, _code = codes.issue(
+            s, settings.secret_key, people["victim"].id, people["caseworker"].id,
+            purpose=codes.Purpose.device,
+        )
+        ids["code"] = code_row.id  # type: ignore[assignment]
     with db.read_session(engine_of(client)) as s:
         victim_session = s.exec(
             select(AuthSession).where(AuthSession.user_id == ids["victim"])
@@ -169,6 +174,9 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         {},
     ),
     ("POST", "/people/{victim}/code"): (expect(caseworker=200), {}),
+    # The meeting handshake: only the code's issuer (no phone has redeemed it yet: 400).
+    ("GET", "/codes/{code}"): (expect(caseworker=200), None),
+    ("POST", "/codes/{code}/confirm"): (expect(caseworker=400), {"confirmation": "123456"}),
     ("POST", "/people/{victim}/code-revoke"): (expect(caseworker=200), {}),
     ("GET", "/admin"): (expect(admin=200, other_admin=200), None),
     ("POST", "/admin/caseworkers"): (expect(admin=400, other_admin=400), {}),
