@@ -388,17 +388,25 @@ def delete_contact(request: Request, form: FormData) -> Response:
     )
 
 
-def restore_contact(request: Request) -> Response:
-    """Undo a delete, within the undo window."""
+def restore_contact(request: Request, form: FormData) -> Response:
+    """Undo a delete, within the undo window, conditional on the version the form saw. Someone
+    else's undo brings the contact back without the alarm: only the victim turns it on."""
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
-        if contact.deleted_at is not None:
-            if not queries.undoable(contact):
-                return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
-            queries.restore_contact(session, contact, user)
-            audit_change(request, session, access, f"contact={contact.id} restore")
+        version = seen_version(form)
+        if contact.deleted_at is not None and not queries.undoable(contact):
+            return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
+        values: dict[str, Any] = {"alarm": contact.alarm}
+        _victim_decides(access, values, None)  # as if the caseworker added it anew
+        alarm_off = " alarm_off" if contact.alarm and not values["alarm"] else ""
+        try:
+            queries.restore_contact(session, contact, version, user, values["alarm"])
+        except queries.StaleWrite:
+            session.rollback()
+            return _list_response(request, session, access, status_code=409, notice=_(STALE))
+        audit_change(request, session, access, f"contact={contact.id} restore{alarm_off}")
         return _list_response(request, session, access, anchor=f"contact-{contact.id}")
 
 
@@ -486,7 +494,7 @@ routes = [
     Route(C + "/move", form_endpoint(move_contact), methods=["POST"]),
     Route(C + "/delete", confirm_delete),
     Route(C + "/delete", form_endpoint(delete_contact), methods=["POST"]),
-    Route(C + "/restore", restore_contact, methods=["POST"]),
+    Route(C + "/restore", form_endpoint(restore_contact), methods=["POST"]),
     Route("/admin/hotlines", hotlines_page, name="hotlines"),
     Route("/admin/hotlines", form_endpoint(add_hotline), methods=["POST"]),
     Route("/admin/hotlines/{hotline_id:int}/delete", delete_hotline, methods=["POST"]),

@@ -421,20 +421,30 @@ def delete_item(request: Request, form: FormData) -> Response:
 
 
 def restore_item(request: Request, form: FormData) -> Response:
-    """Undo a delete; from the conflict page (deleted while someone edited it) with their text."""
+    """Undo a delete; from the conflict page (deleted while someone edited it) with their text.
+    Conditional on the version the form saw: of two restores one wins, the other is shown the
+    conflict (with a text) or told the form is out of date (a plain undo)."""
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
+        version = seen_version(form)
         text = None
         if "text" in form:
             try:
                 text = clean_text(form)
             except Invalid:
                 text = None  # an emptied text restores the item as it was
-        if item.deleted_at is not None:
-            queries.restore_item(session, item, user, text)
-            _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
+        try:
+            queries.restore_item(session, item, version, user, text)
+        except queries.StaleWrite as stale:
+            session.rollback()
+            if text is None:
+                return _section_response(
+                    request, session, access, item.section_id, status_code=409, notice=_(STALE)
+                )
+            return _conflict(request, session, access, item, stale.current, text)
+        _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
         return _section_response(request, session, access, item.section_id)
 
 
