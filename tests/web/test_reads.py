@@ -225,3 +225,16 @@ def test_the_victims_own_reads_write_nothing(meeting):
     with db.read_session(engine_of(phone)) as session:
         assert len(session.exec(select(AuditEvent)).all()) == before
     assert "Ingen andre har åbnet din plan." in phone.get("/plan/activity").text
+
+
+@pytest.mark.postgres
+def test_reads_fold_on_postgres(make_client, postgres_url):
+    anna_client = make_client(database_url=postgres_url)
+    anna = make_user(anna_client, Role.caseworker, "Anna", org=make_org(anna_client))
+    victim = make_victim(anna_client, "Maja", anna)
+    with db.read_session(engine_of(anna_client)) as session:
+        plan = session.exec(select(Plan).where(Plan.victim_id == victim.id)).one()
+    signed_in(anna_client, anna)
+    for path in ("", "/print", "/contacts"):
+        assert anna_client.get(f"/plans/{plan.id}{path}").status_code == 200
+    assert [(e.actor_id, e.count) for e in plan_reads(anna_client)] == [(anna.id, 3)]
