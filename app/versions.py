@@ -1,5 +1,6 @@
 """No lost update (DESIGN §4): every editable row has a ``version``; a write names the version it
-saw and is ``UPDATE … WHERE id = … AND version = … AND deleted_at IS NULL``. Zero rows means
+saw and is ``UPDATE … WHERE id = … AND version = … AND deleted_at IS NULL`` (``IS NOT NULL`` for
+a restore). Zero rows means
 someone else came first: :class:`StaleWrite`, never an overwrite."""
 
 from __future__ import annotations
@@ -24,12 +25,21 @@ class StaleWrite(Exception):
 
 
 def conditional_update(
-    session: Session, row: Row, seen_version: int, by: User, **values: object
+    session: Session,
+    row: Row,
+    seen_version: int,
+    by: User,
+    *,
+    restore: bool = False,
+    **values: object,
 ) -> Row:
+    """``restore=True`` is the one write on a deleted row: it must still be deleted (and at the
+    version seen), so of two restores one wins and the other is a :class:`StaleWrite`."""
     model = type(row)
+    state = model.deleted_at.is_not(None) if restore else model.deleted_at.is_(None)
     result = session.execute(
         update(model)
-        .where(model.id == row.id, model.version == seen_version, model.deleted_at.is_(None))
+        .where(model.id == row.id, model.version == seen_version, state)
         .values(version=seen_version + 1, changed_by_id=by.id, changed_at=now(), **values)
     )
     session.refresh(row)

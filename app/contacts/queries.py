@@ -104,15 +104,15 @@ def delete_contact(session: Session, contact: Contact, seen_version: int, by: Us
     return _conditional(session, contact, seen_version, by, deleted_at=now())
 
 
-def restore_contact(session: Session, contact: Contact, by: User) -> Contact:
-    """Back where it was (its old position), with a new version."""
-    session.execute(
-        update(Contact)
-        .where(col(Contact.id) == contact.id, col(Contact.deleted_at).is_not(None))
-        .values(deleted_at=None, version=contact.version + 1, changed_by_id=by.id, changed_at=now())
+def restore_contact(
+    session: Session, contact: Contact, seen_version: int, by: User, alarm: bool
+) -> Contact:
+    """Back where it was (its old position), with a new version; conditional like every write,
+    on the version seen and on the contact still being deleted. ``alarm``: whether it gets the
+    alarm again (only the victim's own undo keeps it)."""
+    return conditional_update(
+        session, contact, seen_version, by, restore=True, deleted_at=None, alarm=alarm
     )
-    session.refresh(contact)
-    return contact
 
 
 def move_contact(

@@ -33,7 +33,7 @@ from app.contacts.models import (
 from app.i18n import N_, _, ngettext
 from app.orgs.models import Organisation
 from app.plans import queries as plan_queries
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access
+from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import form_endpoint, is_htmx, render
 
 ERRORS = {
@@ -179,7 +179,10 @@ def _list_response(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    """htmx: the contact list alone; a plain form: back to the page (or the page with errors)."""
+    """htmx: the contact list alone; a plain form: back to the page (or the page with errors).
+    A refused write (4xx) changed nothing but shows the contacts: a read."""
+    if status_code != 200:
+        audit_read(request, access, "refused", session)
     if is_htmx(request):
         return render(
             request,
@@ -225,14 +228,13 @@ def my_contacts(request: Request) -> Response:
 def contacts_page(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "contacts")
         deleted = None
         raw = request.query_params.get("deleted", "")
         if raw.isdigit():  # after a plain-form delete: offer "undo"
             candidate = queries.get_contact(session, access.plan.id, int(raw))  # type: ignore[arg-type]
             deleted = candidate if queries.undoable(candidate) else None
         context = _context(request, session, access, deleted=deleted)
-    audit_read(request, access, "contacts")
     return render(request, "contacts/contacts.html", context)
 
 
@@ -278,7 +280,7 @@ def edit_contact(request: Request, form: FormData) -> Response:
         version = seen_version(form)
         values, errors = clean_contact(form)
         if contact.deleted_at is not None:  # deleted meanwhile: show what was typed
-            return _conflict(request, access, contact, None, values)
+            return _conflict(request, session, access, contact, None, values)
         if errors:
             return _list_response(
                 request,
@@ -293,20 +295,23 @@ def edit_contact(request: Request, form: FormData) -> Response:
             queries.edit_contact(session, contact, version, values, user)
         except queries.StaleWrite as stale:
             session.rollback()
-            return _conflict(request, access, contact, stale.current, values)
+            return _conflict(request, session, access, contact, stale.current, values)
         audit_change(request, session, access, f"contact={contact.id} edit")
         return _list_response(request, session, access, anchor=f"contact-{contact.id}")
 
 
 def _conflict(
     request: Request,
+    session: Session,
     access: PlanAccess,
     contact: Contact,
     current: Contact | None,
     mine: dict[str, Any],
 ) -> Response:
     """Never a silent overwrite: show the contact as it is now next to what the user typed.
-    For htmx the page replaces the main content, and its forms are plain forms."""
+    For htmx the page replaces the main content, and its forms are plain forms. It shows the
+    contact as it is now: a read."""
+    audit_read(request, access, "conflict", session)
     headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
     mine = {**mine, "phone": _shown_phone(mine["phone"])}
     return render(
@@ -348,7 +353,7 @@ def confirm_delete(request: Request) -> Response:
     """Without JavaScript, deleting asks on a page of its own."""
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "contact_confirm")
         contact = _contact(session, access, request)
     if contact.deleted_at is not None:
         return RedirectResponse(_page_url(access.plan.id), status_code=303)  # type: ignore[arg-type]
@@ -383,17 +388,25 @@ def delete_contact(request: Request, form: FormData) -> Response:
     )
 
 
-def restore_contact(request: Request) -> Response:
-    """Undo a delete, within the undo window."""
+def restore_contact(request: Request, form: FormData) -> Response:
+    """Undo a delete, within the undo window, conditional on the version the form saw. Someone
+    else's undo brings the contact back without the alarm: only the victim turns it on."""
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
-        if contact.deleted_at is not None:
-            if not queries.undoable(contact):
-                return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
-            queries.restore_contact(session, contact, user)
-            audit_change(request, session, access, f"contact={contact.id} restore")
+        version = seen_version(form)
+        if contact.deleted_at is not None and not queries.undoable(contact):
+            return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
+        values: dict[str, Any] = {"alarm": contact.alarm}
+        _victim_decides(access, values, None)  # as if the caseworker added it anew
+        alarm_off = " alarm_off" if contact.alarm and not values["alarm"] else ""
+        try:
+            queries.restore_contact(session, contact, version, user, values["alarm"])
+        except queries.StaleWrite:
+            session.rollback()
+            return _list_response(request, session, access, status_code=409, notice=_(STALE))
+        audit_change(request, session, access, f"contact={contact.id} restore{alarm_off}")
         return _list_response(request, session, access, anchor=f"contact-{contact.id}")
 
 
@@ -481,7 +494,7 @@ routes = [
     Route(C + "/move", form_endpoint(move_contact), methods=["POST"]),
     Route(C + "/delete", confirm_delete),
     Route(C + "/delete", form_endpoint(delete_contact), methods=["POST"]),
-    Route(C + "/restore", restore_contact, methods=["POST"]),
+    Route(C + "/restore", form_endpoint(restore_contact), methods=["POST"]),
     Route("/admin/hotlines", hotlines_page, name="hotlines"),
     Route("/admin/hotlines", form_endpoint(add_hotline), methods=["POST"]),
     Route("/admin/hotlines/{hotline_id:int}/delete", delete_hotline, methods=["POST"]),

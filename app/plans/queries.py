@@ -147,9 +147,15 @@ def add_item(session: Session, plan_id: int, section_id: int, text: str, by: Use
 
 
 def _conditional(
-    session: Session, item: Item, seen_version: int, by: User, **values: object
+    session: Session,
+    item: Item,
+    seen_version: int,
+    by: User,
+    *,
+    restore: bool = False,
+    **values: object,
 ) -> Item:
-    return conditional_update(session, item, seen_version, by, **values)
+    return conditional_update(session, item, seen_version, by, restore=restore, **values)
 
 
 def edit_item(session: Session, item: Item, seen_version: int, text: str, by: User) -> Item:
@@ -164,16 +170,15 @@ def delete_item(session: Session, item: Item, seen_version: int, by: User) -> It
     return _conditional(session, item, seen_version, by, deleted_at=now())
 
 
-def restore_item(session: Session, item: Item, by: User, text: str | None = None) -> Item:
+def restore_item(
+    session: Session, item: Item, seen_version: int, by: User, text: str | None = None
+) -> Item:
+    """Undo a delete (with the restorer's text, from the conflict page): conditional like
+    every write, on the version seen and on the item still being deleted."""
+    values: dict[str, object] = {"deleted_at": None}
     if text is not None:
-        item.text = text
-    item.deleted_at = None
-    item.version += 1
-    item.changed_by_id = by.id
-    item.changed_at = now()
-    session.add(item)
-    session.flush()
-    return item
+        values["text"] = text
+    return _conditional(session, item, seen_version, by, restore=True, **values)
 
 
 def move_item(session: Session, item: Item, seen_version: int, direction: int, by: User) -> Item:

@@ -28,7 +28,7 @@ from app.live.routes import mark_editing
 from app.plans import queries
 from app.plans.models import MAX_TEXT, MAX_TITLE, Item, Plan
 from app.plans.template import DEFAULT_TEMPLATE
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access
+from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import form_endpoint, is_htmx, render
 
 TEXT_ERRORS = {
@@ -140,7 +140,10 @@ def _section_response(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    """htmx: the section alone; a plain form: back to the plan (or the page with errors)."""
+    """htmx: the section alone; a plain form: back to the plan (or the page with errors).
+    A refused write (4xx) changed nothing but shows the plan: a read."""
+    if status_code != 200:
+        audit_read(request, access, "refused", session)
     if request.headers.get("hx-request") == "true":
         return render(
             request,
@@ -205,9 +208,8 @@ def _own_plan(request: Request, user: User) -> Plan:
 def plan_page(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user)
         context = _context(request, session, access)
-    audit_read(request, access, "")
     return render(request, "plans/plan.html", context)
 
 
@@ -215,18 +217,16 @@ def print_page(request: Request) -> Response:
     """The plan for paper: the print CSS hides the exit button, navigation and forms."""
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "print")
         context = _context(request, session, access)
-    audit_read(request, access, "print")
     return render(request, "plans/print.html", context)
 
 
 def download(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "download")
         sections = queries.load(session, access.plan.id)  # type: ignore[arg-type]
-    audit_read(request, access, "download")
     body = {
         "sections": [
             {
@@ -298,7 +298,7 @@ def edit_item(request: Request, form: FormData) -> Response:
             queries.edit_item(session, item, version, text, user)
         except queries.StaleWrite as stale:
             session.rollback()
-            return _conflict(request, access, item, stale.current, text)
+            return _conflict(request, session, access, item, stale.current, text)
         _changed(request, session, access, f"item={item.id} edit", item.section_id, item)
         if presence.editing(session, access.plan.id, user.id, None):  # type: ignore[arg-type]
             announce(request.app.state.broker, session, Event(plan=item.plan_id, kind="presence"))
@@ -306,10 +306,17 @@ def edit_item(request: Request, form: FormData) -> Response:
 
 
 def _conflict(
-    request: Request, access: PlanAccess, item: Item, current: Item | None, mine: str
+    request: Request,
+    session: Session,
+    access: PlanAccess,
+    item: Item,
+    current: Item | None,
+    mine: str,
 ) -> Response:
     """Never a silent overwrite: show both texts and let the user choose. For htmx the choice
-    replaces the main content (not the section), and its forms are plain forms."""
+    replaces the main content (not the section), and its forms are plain forms. It shows the
+    current text: a read."""
+    audit_read(request, access, "conflict", session)
     headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
     return render(
         request,
@@ -357,14 +364,13 @@ def edit_form(request: Request) -> Response:
     """The editor for one item: the plan page with it open, or (htmx) just its section."""
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "edit")
         item = _item(session, access, request)
         mark_editing(request, item.plan_id, user, item.id)
-        if is_htmx(request):  # a fragment: the page view itself was audited already
+        if is_htmx(request):
             context = _section_context(session, access, item.section_id, editing=item.id)
             return render(request, "plans/plan.html", context, partial="plans/_section.html")
         context = _context(request, session, access, editing=item.id)
-    audit_read(request, access)
     return render(request, "plans/plan.html", context)
 
 
@@ -373,11 +379,15 @@ def section_fragment(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     section_id = int(request.path_params["section_id"])
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        context = _section_context(session, access, section_id)
+        if not is_htmx(request):  # shows nothing: back to the plan page (which is audited)
+            plan_access(session, user, _plan_id(request))
+            context = None
+        else:
+            access = read_access(request, session, user, "section")
+            context = _section_context(session, access, section_id)
     if "closed" in request.query_params:  # "Cancel" in an editor: the soft marker goes
-        mark_editing(request, access.plan.id, user, None)  # type: ignore[arg-type]
-    if not is_htmx(request):
+        mark_editing(request, _plan_id(request), user, None)
+    if context is None:
         return _back(request, section_id)
     return render(request, "plans/plan.html", context, partial="plans/_section.html")
 
@@ -386,7 +396,7 @@ def confirm_delete(request: Request) -> Response:
     """Without JavaScript, deleting asks on a page of its own."""
     user = require(request, Role.victim, Role.caseworker)
     with db.read_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
+        access = read_access(request, session, user, "confirm")
         item = _item(session, access, request)
     return render(request, "plans/confirm_delete.html", {"access": access, "item": item})
 
@@ -411,20 +421,30 @@ def delete_item(request: Request, form: FormData) -> Response:
 
 
 def restore_item(request: Request, form: FormData) -> Response:
-    """Undo a delete; from the conflict page (deleted while someone edited it) with their text."""
+    """Undo a delete; from the conflict page (deleted while someone edited it) with their text.
+    Conditional on the version the form saw: of two restores one wins, the other is shown the
+    conflict (with a text) or told the form is out of date (a plain undo)."""
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
+        version = seen_version(form)
         text = None
         if "text" in form:
             try:
                 text = clean_text(form)
             except Invalid:
                 text = None  # an emptied text restores the item as it was
-        if item.deleted_at is not None:
-            queries.restore_item(session, item, user, text)
-            _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
+        try:
+            queries.restore_item(session, item, version, user, text)
+        except queries.StaleWrite as stale:
+            session.rollback()
+            if text is None:
+                return _section_response(
+                    request, session, access, item.section_id, status_code=409, notice=_(STALE)
+                )
+            return _conflict(request, session, access, item, stale.current, text)
+        _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
         return _section_response(request, session, access, item.section_id)
 
 
@@ -445,6 +465,7 @@ def add_section(request: Request, form: FormData) -> Response:
                 errors={"new-section": _(TEXT_ERRORS[bad.code])},
                 drafts={"new-section": bad.value},
             )
+            audit_read(request, access, "refused", session)
             return render(request, "plans/plan.html", context, status_code=422)
         section = queries.add_section(session, access.plan.id, title, user)  # type: ignore[arg-type]
         _changed(request, session, access, f"section={section.id} add")

@@ -7,15 +7,22 @@ admins never see plans. Everyone else gets 404, not 403: a plan's existence is n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from app import audit, db
+from app.audit import AuditEvent
 from app.auth.models import Role, User
+from app.clock import now
 from app.plans.models import Plan
 from app.sharing.models import Grant
+
+# Reads by one person of one plan within this long fold into one row with a count.
+READ_FOLD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -53,35 +60,71 @@ def plan_access(session: Session, user: User, plan_id: int) -> PlanAccess:
     return PlanAccess(plan=plan, user=user, victim=victim)
 
 
-def audit_read(request: Request, access: PlanAccess, how: str = "") -> None:
-    """Every read by someone else is audited for the victim (per page view, not per fragment),
-    in its own short write; the victim's own reads take no write lock at all."""
+def read_access(request: Request, session: Session, user: User, how: str = "") -> PlanAccess:
+    """The access check of every route that shows plan or contact content (the plan in the
+    path): anyone but the victim is recorded as a read before anything is rendered."""
+    access = plan_access(session, user, int(request.path_params["plan_id"]))
+    audit_read(request, access, how)
+    return access
+
+
+def audit_read(
+    request: Request, access: PlanAccess, how: str = "", session: Session | None = None
+) -> None:
+    """A read by anyone but the victim, folded (:func:`fold_read`). In ``session`` when the
+    request writes anyway (a conflict or a refused form still shows the plan); otherwise in its
+    own short write. The victim's own reads write nothing."""
     if access.is_victim:
         return
-    with db.write_session(request.app.state.engine) as session:
-        audit.record(
-            session,
-            "plan_read",
-            actor_id=access.user.id,
-            subject_id=access.victim.id,
-            plan_id=access.plan.id,
-            ip=audit.request_ip(request),
-            detail=how,
+    if session is not None:
+        fold_read(request, session, access, how)
+        return
+    with db.write_session(request.app.state.engine) as own:
+        fold_read(request, own, access, how)
+
+
+def fold_read(request: Request, session: Session, access: PlanAccess, how: str) -> None:
+    """One ``plan_read`` row per person and plan per :data:`READ_FOLD`, with a count: a
+    conditional UPDATE of the newest such row still in the window, else a new row."""
+    newest = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == "plan_read",
+            AuditEvent.actor_id == access.user.id,
+            AuditEvent.plan_id == access.plan.id,
+            col(AuditEvent.at) >= now() - READ_FOLD,
         )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    folded = session.execute(
+        update(AuditEvent)
+        .where(col(AuditEvent.id) == newest)
+        .values(count=col(AuditEvent.count) + 1)
+    )
+    if folded.rowcount != 1:  # type: ignore[attr-defined]
+        _record(request, session, access, "plan_read", how)
 
 
 def audit_change(request: Request, session: Session, access: PlanAccess, what: str) -> None:
     """Writes by anyone but the victim are audited and shown to the victim. Ids only."""
     if not access.is_victim:
-        audit.record(
-            session,
-            "plan_changed",
-            actor_id=access.user.id,
-            subject_id=access.victim.id,
-            plan_id=access.plan.id,
-            ip=audit.request_ip(request),
-            detail=what,
-        )
+        _record(request, session, access, "plan_changed", what)
+
+
+def _record(
+    request: Request, session: Session, access: PlanAccess, action: str, detail: str
+) -> None:
+    audit.record(
+        session,
+        action,
+        actor_id=access.user.id,
+        subject_id=access.victim.id,
+        plan_id=access.plan.id,
+        ip=audit.request_ip(request),
+        detail=detail,
+    )
 
 
 def granted_victims(session: Session, caseworker_id: int) -> list[tuple[Plan, User]]:

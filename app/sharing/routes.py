@@ -171,6 +171,15 @@ def share_code(request: Request) -> Response:
     )
 
 
+def _what(event: AuditEvent) -> str:
+    """What happened; reads folded into one row say how many there were."""
+    if event.action == "plan_read" and event.count > 1:
+        return ngettext(
+            "read the plan (%(num)s time)", "read the plan (%(num)s times)", event.count
+        ) % {"num": event.count}
+    return _(ACTIONS.get(event.action, event.action))
+
+
 async def activity(request: Request) -> Response:
     """Every read and change by anyone but the victim, newest first."""
     user = require(request, Role.victim)
@@ -183,10 +192,7 @@ async def activity(request: Request) -> Response:
             .limit(ACTIVITY_LIMIT)
         ).all()
         labels = queries.changer_labels(session, {e.actor_id for e in events})
-    rows = [
-        (e, labels.get(e.actor_id, "?"), _(ACTIONS.get(e.action, e.action)))  # type: ignore[arg-type]
-        for e in events
-    ]
+    rows = [(e, labels.get(e.actor_id, "?"), _what(e)) for e in events]  # type: ignore[arg-type]
     return render(request, "sharing/activity.html", {"rows": rows})
 
 

@@ -208,7 +208,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/plans/{plan}/items/{item}/edit"): (PLAN_READ, None),
     ("GET", "/plans/{plan}/sections/{section}"): (expect(victim=303, caseworker=303), None),
     ("POST", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, {"version": "1"}),
-    ("POST", "/plans/{plan}/items/{item}/restore"): (PLAN_WRITE, {}),
+    # Restoring an item that is not deleted: the form is out of date (409).
+    ("POST", "/plans/{plan}/items/{item}/restore"): (
+        expect(victim=409, caseworker=409),
+        {"version": "1"},
+    ),
     # Sharing: the victim's own pages; the share code is a caseworker's.
     ("GET", "/plan/sharing"): (expect(victim=200, other_victim=200), None),
     ("POST", "/plan/sharing"): (expect(victim=422, other_victim=422), {"code": "ACDEF-GHJKM"}),
@@ -232,7 +236,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ),
     ("GET", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_READ, None),
     ("POST", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_WRITE, {"version": "1"}),
-    ("POST", "/plans/{plan}/contacts/{contact}/restore"): (PLAN_WRITE, {}),
+    ("POST", "/plans/{plan}/contacts/{contact}/restore"): (
+        expect(victim=409, caseworker=409),
+        {"version": "1"},
+    ),
     # The phone: manifest, worker and offline page for anyone (nothing personal in them);
     # the disguise for any signed-in user; the offline copy's plaintext for the victim only.
     ("GET", "/manifest.webmanifest"): (ALL, None),

@@ -183,7 +183,8 @@ def test_add_edit_move_delete_and_undo_with_plain_forms(victim_client):
     undo_page = c.get(gone.headers["location"]).text
     assert "Far blev slettet." in undo_page and f"/contacts/{far.id}/restore" in undo_page
     assert f'id="contact-{far.id}"' not in undo_page
-    assert form(c, f"{c.url}/{far.id}/restore").status_code == 303
+    restore = form(c, f"{c.url}/{far.id}/restore", version=str(far.version + 1))
+    assert restore.status_code == 303
     assert [x.name for x in contacts(c)] == ["Mormor", "Far"]  # back in its place
     assert "blev slettet" not in c.get(f"{c.url}?deleted={far.id}").text
 
@@ -202,7 +203,7 @@ def test_htmx_gets_the_list_partial_that_the_page_includes(victim_client):
     deleted = form(c, f"{c.url}/{jens.id}/delete", headers=HTMX, version="2")
     assert deleted.status_code == 200 and "Naboen Jens blev slettet." in deleted.text
     assert f'id="contact-{jens.id}"' not in deleted.text
-    restored = form(c, f"{c.url}/{jens.id}/restore", headers=HTMX)
+    restored = form(c, f"{c.url}/{jens.id}/restore", headers=HTMX, version="3")
     assert restored.status_code == 200 and f'id="contact-{jens.id}"' in restored.text
 
 
@@ -365,7 +366,7 @@ def test_undo_only_for_a_while_then_gone_for_good(victim_client):
         row.deleted_at = now() - timedelta(minutes=31)
         session.add(row)
     assert "blev slettet" not in c.get(f"{c.url}?deleted={mor.id}").text
-    late = form(c, f"{c.url}/{mor.id}/restore")
+    late = form(c, f"{c.url}/{mor.id}/restore", version="2")
     assert late.status_code == 409 and "for sent at fortryde" in late.text
     assert contacts(c) == []
     add(c, "Far", "87654321")  # the next write purges it
@@ -514,7 +515,7 @@ def test_a_contact_of_another_plan_is_not_found(victim_client, make_client):
         ("POST", f"{c.url}/{theirs.id}", {"name": "x", "phone": "12345678", "version": "1"}),
         ("POST", f"{c.url}/{theirs.id}/move", {"direction": "up", "version": "1"}),
         ("POST", f"{c.url}/{theirs.id}/delete", {"version": "1"}),
-        ("POST", f"{c.url}/{theirs.id}/restore", {}),
+        ("POST", f"{c.url}/{theirs.id}/restore", {"version": "1"}),
     ]:
         r = c.get(path) if method == "GET" else form(c, path, **data)
         assert r.status_code == 404, path

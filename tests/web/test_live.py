@@ -195,7 +195,7 @@ def test_every_plan_write_is_announced_after_commit(client, who):
         (f"{base}/items/{item.id}/move", {"version": item.version + 1, "direction": "down"}),
         (f"{base}/sections/{item.section_id}/items", {"text": "Nyt"}),
         (f"{base}/items/{item.id}/delete", {"version": item.version + 2}),
-        (f"{base}/items/{item.id}/restore", {}),
+        (f"{base}/items/{item.id}/restore", {"version": item.version + 3}),
         (f"{base}/sections", {"title": "Eget"}),
     ]
     for url, data in steps:
