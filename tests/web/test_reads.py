@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from app import db
 from app.audit import AuditEvent
+from app.auth import codes
 from app.auth.models import Role
 from app.contacts.models import Contact
 from app.plans.models import Item, Plan, Section
@@ -54,11 +55,19 @@ def meeting(client, make_client):
         contact = Contact(plan_id=plan.id, name=f"Mor {CONTACT_MARK}", phone="+4512345678")
         session.add_all([item, contact])
         session.flush()
+        code_row, _code = codes.issue(
+            session,
+            client.app.state.settings.secret_key,
+            victim.id,
+            anna.id,
+            purpose=codes.Purpose.device,
+        )
         ids = {
             "plan_id": plan.id,
             "section_id": section.id,
             "item_id": item.id,
             "contact_id": contact.id,
+            "code_id": code_row.id,
         }
     signed_in(client, anna)
     phone = make_client()
