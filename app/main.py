@@ -16,7 +16,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from app import crypto, db, home, language, ratelimit
-from app.auth import enrolment
+from app.auth import enrolment, notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *exit_routes.routes,
         *auth_routes.routes,
         *enrolment.routes,
+        *notices.routes,
         *org_routes.routes,
         *org_templates.routes,
         *plan_routes.routes,

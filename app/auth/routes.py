@@ -102,7 +102,11 @@ def _signed_in(
     if previous is not None:  # a new id at every sign-in; the old one ends
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
     token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
-    audit.own_event(request, session, user.id, "sign_in", how)
+    session.flush()  # the new session's id: this device is not warned about its own sign-in
+    new_id = session.exec(
+        select(AuthSession.id).where(AuthSession.token_hash == sessions.token_hash(token))
+    ).one()
+    audit.own_event(request, session, user.id, "sign_in", how, session_id=new_id)
     sessions.set_cookie(response, _settings(request), token)
     return response
 
@@ -301,7 +305,11 @@ async def enrol_passkey(request: Request) -> Response:
         )
         session.flush()
         audit.own_event(
-            request, session, user.id, "passkey_added", f"passkey={passkey.id} enrolment"
+            request,
+            session,
+            user.id,
+            "passkey_added",
+            f"passkey={passkey.id} enrolment code={code_row.id}",
         )
         response = JSONResponse({"redirect": after_enrolment(user)})
         return _signed_in(request, session, user, response, "enrolment")
