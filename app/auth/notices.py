@@ -66,10 +66,6 @@ def notice_worthy() -> ColumnElement[bool]:
     )
 
 
-def is_notice_worthy(event: AuditEvent) -> bool:
-    return event.action in NOTICE_ACTIONS or (event.action, event.detail) == PASSWORD_SIGN_IN
-
-
 def detail_value(event: AuditEvent, key: str) -> str | None:
     """``"passkey=3 enrolment code=7"`` → ``detail_value(e, "code") == "7"``."""
     for part in event.detail.split():
@@ -192,6 +188,8 @@ def describe(
             "removed and every device signed out."
         ) % {"who": who}
     # An action this list does not know yet: said plainly, never as its code.
+    if event.plan_id is not None:
+        return _("%(who)s was in your plan.") % {"who": who or "?"}
     if who is None:
         return _("Something was changed in your account.")
     return _("%(who)s changed something in your account.") % {"who": who}

@@ -225,8 +225,11 @@ def test_every_known_action_is_described_without_its_code():
         "something_new",
     ]:
         for who in (None, "Anna, Esbjerg Lokalpoliti"):
-            text = describe(AuditEvent(action=action, detail="password count=2"), who)
-            assert action not in text and text.endswith("."), (action, text)
+            for plan_id in (None, 1):
+                event = AuditEvent(action=action, detail="password count=2", plan_id=plan_id)
+                text = describe(event, who)
+                assert action not in text and text.endswith("."), (action, text)
+                assert not re.search(r"[a-z]+_[a-z]+", text), (action, text)
 
 
 def test_notices_cost_one_query_on_a_full_page_and_none_on_fragments(client):
