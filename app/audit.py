@@ -58,7 +58,7 @@ def record(
     ip: str = "",  # already hashed with hash_ip()
     detail: str = "",
     plan_id: int | None = None,
-    session_id: int | None = None,
+    session_id: int | None = None,  # the session that did it (see app/auth/notices.py)
 ) -> AuditEvent:
     event = AuditEvent(
         action=action,
@@ -77,9 +77,22 @@ def record(
 
 
 def own_event(
-    request: Request, session: Session, user_id: int | None, action: str, detail: str = ""
+    request: Request,
+    session: Session,
+    user_id: int | None,
+    action: str,
+    detail: str = "",
+    *,
+    session_id: int | None = None,
 ) -> None:
-    """An event a user causes on their own account (audited like every auth event)."""
+    """An event a user causes on their own account (audited like every auth event).
+
+    ``session_id`` defaults to the request's session: that device is not warned about its own
+    doing. Pass it where a new session is created (sign-in), after flushing it.
+    """
+    if session_id is None:
+        auth = request.scope.get("state", {}).get("auth")
+        session_id = auth.id if auth is not None else None
     record(
         session,
         action,
@@ -87,4 +100,5 @@ def own_event(
         subject_id=user_id,
         ip=request_ip(request),
         detail=detail,
+        session_id=session_id,
     )

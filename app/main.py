@@ -16,7 +16,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from app import crypto, db, home, language, ratelimit
-from app.auth import enrolment, handshake
+from app.auth import enrolment, handshake, notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes.routes,
         *enrolment.routes,
         *handshake.routes,
+        *notices.routes,
         *org_routes.routes,
         *org_templates.routes,
         *plan_routes.routes,

@@ -99,7 +99,18 @@ def base_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "languages": i18n.LANGUAGES,
         "user": user,
+        # Called by templates/auth/_notices.html, so only a full page pays for the query.
+        "account_notices": _account_notices(request),
     }
+
+
+def _account_notices(request: Request) -> Callable[[], list[Any]]:
+    def load() -> list[Any]:
+        from app.auth.notices import pending  # late: notices renders through this module
+
+        return pending(request)
+
+    return load
 
 
 def render_text(

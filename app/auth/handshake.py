@@ -106,7 +106,7 @@ def confirm(request: Request, form: FormData) -> Response:
             return render(request, "auth/confirm.html", context, status_code=400)
         audit.record(
             session, "code_confirmed", actor_id=issuer.id, subject_id=person.id, ip=ip,
-            detail=row.purpose,
+            detail=f"{row.purpose} code={row.id}",
         )
         if row.purpose in codes.RESETS:
             audit.record(

@@ -330,7 +330,11 @@ async def enrol_passkey(request: Request) -> Response:
             return JSONResponse({"confirmation": confirmation})
         passkey.last_used_at = now()  # a console code signs in with it at once
         audit.own_event(
-            request, session, user.id, "passkey_added", f"passkey={passkey.id} enrolment"
+            request,
+            session,
+            user.id,
+            "passkey_added",
+            f"passkey={passkey.id} enrolment code={code_row.id}",
         )
         response = JSONResponse({"redirect": after_enrolment(user)})
         return _signed_in(request, session, user, response, "enrolment")

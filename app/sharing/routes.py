@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -17,7 +18,7 @@ from starlette.routing import Route
 
 from app import audit, db, ratelimit
 from app.audit import AuditEvent
-from app.auth import codes
+from app.auth import codes, notices
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.clock import now
@@ -32,12 +33,6 @@ from app.web import form_endpoint, render
 SHARE_CODE_VALID = timedelta(minutes=15)
 ACTIVITY_LIMIT = 200
 CODE_WRONG = N_("That code is wrong or expired. Ask the caseworker to show a new one.")
-ACTIONS = {
-    "plan_read": N_("read the plan"),
-    "plan_changed": N_("changed the plan"),
-    "grant_added": N_("was given access"),
-    "grant_revoked": N_("lost access"),
-}
 
 
 def _own_plan(session: Session, user: User) -> Plan:
@@ -171,29 +166,27 @@ def share_code(request: Request) -> Response:
     )
 
 
-def _what(event: AuditEvent) -> str:
-    """What happened; reads folded into one row say how many there were."""
-    if event.action == "plan_read" and event.count > 1:
-        return ngettext(
-            "read the plan (%(num)s time)", "read the plan (%(num)s times)", event.count
-        ) % {"num": event.count}
-    return _(ACTIONS.get(event.action, event.action))
-
-
 async def activity(request: Request) -> Response:
-    """Every read and change by anyone but the victim, newest first."""
+    """Every read and change by anyone but the victim, and everything that touched how she
+    signs in (codes, passkeys, password, password sign-ins, resets, her own too), newest first."""
     user = require(request, Role.victim)
     with db.read_session(request.app.state.engine) as session:
         plan = _own_plan(session, user)
-        events = session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.plan_id == plan.id, col(AuditEvent.actor_id) != user.id)
-            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-            .limit(ACTIVITY_LIMIT)
-        ).all()
-        labels = queries.changer_labels(session, {e.actor_id for e in events})
-    rows = [(e, labels.get(e.actor_id, "?"), _what(e)) for e in events]  # type: ignore[arg-type]
-    return render(request, "sharing/activity.html", {"rows": rows})
+        events = list(
+            session.exec(
+                select(AuditEvent)
+                .where(
+                    or_(
+                        and_(AuditEvent.plan_id == plan.id, col(AuditEvent.actor_id) != user.id),
+                        and_(AuditEvent.subject_id == user.id, notices.notice_worthy()),
+                    )
+                )
+                .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+                .limit(ACTIVITY_LIMIT)
+            ).all()
+        )
+        texts = notices.describe_all(session, events, user.id)  # type: ignore[arg-type]
+    return render(request, "sharing/activity.html", {"rows": list(zip(events, texts, strict=True))})
 
 
 routes = [

@@ -165,6 +165,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/account/sessions"): (expect(default=200), None),
     ("POST", "/account/sessions/{victim_session}/end"): (expect(victim=303), {}),
     ("POST", "/account/sessions/end-all"): (expect(default=303), {}),
+    # Account notices: any signed-in user hides their own (no event id given: refused).
+    ("POST", "/account/notices/dismiss"): (expect(default=400), {}),
     ("GET", "/people"): (
         expect(caseworker=200, revoked_caseworker=200, other_caseworker=200),
         None,

@@ -30,23 +30,26 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("method", sa.String(20), nullable=False, server_default="passkey")
         )
-        batch.alter_column("verified_at", existing_type=sa.DateTime(), nullable=True)
-        batch.add_column(sa.Column("notices_seen_at", sa.DateTime(), nullable=True))
+        batch.alter_column("verified_at", existing_type=sa.DateTime(timezone=True), nullable=True)
+        batch.add_column(sa.Column("notices_seen_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("enrolment_code") as batch:
         batch.add_column(
             sa.Column("purpose", sa.String(20), nullable=False, server_default="enrol")
         )
-        batch.add_column(sa.Column("redeemed_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("confirmation_hash", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("confirmed_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(
             sa.Column("confirm_failures", sa.Integer(), nullable=False, server_default="0")
         )
-        batch.add_column(sa.Column("voided_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("passkey") as batch:
         batch.add_column(sa.Column("pending_code_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
-            "fk_passkey_pending_code", "enrolment_code", ["pending_code_id"], ["id"],
+            "fk_passkey_pending_code",
+            "enrolment_code",
+            ["pending_code_id"],
+            ["id"],
             ondelete="CASCADE",
         )
     with op.batch_alter_table("audit_event") as batch:
@@ -63,11 +66,15 @@ def downgrade() -> None:
         batch.drop_column("pending_code_id")
     with op.batch_alter_table("enrolment_code") as batch:
         for name in (
-            "voided_at", "confirm_failures", "confirmed_at", "confirmation_hash", "redeemed_at",
+            "voided_at",
+            "confirm_failures",
+            "confirmed_at",
+            "confirmation_hash",
+            "redeemed_at",
             "purpose",
         ):
             batch.drop_column(name)
     with op.batch_alter_table("auth_session") as batch:
         batch.drop_column("notices_seen_at")
-        batch.alter_column("verified_at", existing_type=sa.DateTime(), nullable=False)
+        batch.alter_column("verified_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch.drop_column("method")
