@@ -135,11 +135,10 @@ def describe(
             else _("%(who)s made a code for a new phone.")
         ) % {"who": who}
     if action == "code_confirmed":
+        # The issuer confirmed the new phone in the meeting: its passkey now works.
         if who is None:
-            return _("A code for a new phone was confirmed. The new phone can now be used.")
-        return _("%(who)s confirmed the code for a new phone. The new phone can now be used.") % {
-            "who": who
-        }
+            return _("A new passkey was added.")
+        return _("A new passkey was added with a code from %(who)s.") % {"who": who}
     if action == "code_voided":
         if who is None:
             return _("A code for a new phone was cancelled. It can no longer be used.")

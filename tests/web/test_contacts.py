@@ -496,7 +496,7 @@ def test_caseworker_reads_and_writes_are_audited_with_ids_only(client, make_clie
     block = contact_block(phone.get(url).text, contact.id)
     assert "Ændret af Anna, Esbjerg Lokalpoliti" in block
     activity = phone.get("/plan/activity").text
-    assert "læste dine kontakter" in activity and "ændrede planen" in activity
+    assert "Anna, Esbjerg Lokalpoliti læste" in activity and "ændrede planen" in activity
     with db.read_session(engine_of(client)) as session:
         reads = session.exec(select(AuditEvent).where(AuditEvent.action == "plan_read")).all()
     assert all(e.actor_id == anna.id for e in reads)

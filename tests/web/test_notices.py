@@ -18,7 +18,7 @@ from app.auth.models import Role
 from tests.conftest import csrf_token
 from tests.factories import (
     engine_of,
-    enrol,
+    enrol_in_meeting,
     login,
     make_org,
     make_user,
@@ -128,12 +128,12 @@ def test_a_code_from_a_caseworker_is_shown_with_her_name_and_organisation(client
     victim = make_victim(client, "Maja", anna)
     phone = make_client()
     signed_in(phone, victim)
-    code = code_from(form(client, f"/people/{victim.id}/code"))
+    page = form(client, f"/people/{victim.id}/code").text
     region = notices(phone)
     assert "Anna, Esbjerg Lokalpoliti lavede en kode til en ny telefon." in region
     assert "Har du ikke bedt om en ny telefon? Kontakt din rådgiver." in region
-    # The code redeemed on another phone: the old phone is told whose code it was.
-    assert enrol(make_client(), SoftAuthenticator(), code).status_code == 200
+    # The code redeemed on another phone and confirmed: the old phone is told whose code it was.
+    enrol_in_meeting(client, make_client(), page)
     assert NEW_PASSKEY + " med en kode fra Anna, Esbjerg Lokalpoliti." in notices(phone)
     assert "Anna, Esbjerg Lokalpoliti" not in notices(client, "/people")  # hers, not Anna's
 
@@ -184,7 +184,7 @@ def test_activity_list_shows_every_account_event_in_plain_danish(client, make_cl
     signed_in(client, anna)
     created = form(client, "/people/new", display_name="Maja")
     phone = make_client()
-    assert enrol(phone, SoftAuthenticator(), code_from(created)).status_code == 200
+    enrol_in_meeting(client, phone, created.text)
     with db.read_session(engine_of(client)) as session:
         victim_id = session.exec(
             select(AuditEvent.subject_id).where(AuditEvent.action == "victim_created")
