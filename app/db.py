@@ -107,9 +107,31 @@ def alembic_config(url: str) -> Config:
 def migrate(engine: Engine) -> None:
     """Apply every migration (idempotent). Runs at start and by ``python -m app migrate``."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    if not is_sqlite(engine):
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return
+    # Alembic rebuilds an SQLite table to change it (copy, drop, rename); dropping a table that
+    # other rows refer to fails while foreign keys are enforced. SQLite's own recipe: switch
+    # them off outside the transaction and check them all before committing.
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"migration broke a foreign key in table {broken[0]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA secure_delete=OFF")  # a migration may have switched it on
+        # Old page versions (e.g. clear values a migration sealed) must not linger in the log.
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()
 
 
 def ping(engine: Engine) -> bool:
