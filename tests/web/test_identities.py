@@ -76,9 +76,10 @@ def enrol_maja(client: TestClient, make_client) -> TestClient:  # type: ignore[n
     with db.read_session(engine_of(client)) as session:
         [key] = session.exec(select(Passkey).order_by(Passkey.id.desc()).limit(1)).all()  # type: ignore[union-attr]
     assert form(phone, f"/account/passkeys/{key.id}/rename", nickname=NICKNAME).status_code == 303
-    assert form(
-        phone, "/account/password/set", username=USERNAME, password=PASSWORD
-    ).status_code == 303
+    assert (
+        form(phone, "/account/password/set", username=USERNAME, password=PASSWORD).status_code
+        == 303
+    )
     # Everyone still sees the names the app is for.
     assert NICKNAME in phone.get("/account").text and USERNAME in phone.get("/account").text
     assert VICTIM in office.get("/people").text

@@ -159,5 +159,8 @@ def downgrade() -> None:
             existing_type=sa.String(100),
             nullable=False,
         )
-        batch.alter_column("username_plain", new_column_name="username", existing_type=sa.String(60))
+        batch.alter_column(
+            "username_plain", new_column_name="username", existing_type=sa.String(60)
+        )
+    with op.batch_alter_table("user") as batch:  # in the same batch as the rename, it is lost
         batch.create_unique_constraint("uq_user_username", ["username"])
