@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from app import db
 from app.auth.models import Passkey, Role
 from tests.conftest import csrf_token
-from tests.factories import engine_of, enrol, make_org, make_user, signed_in
+from tests.factories import engine_of, enrol, make_org, make_user, make_victim, signed_in
 from tests.soft_authenticator import SoftAuthenticator
 
 VICTIM = "Maja Sørensen"
@@ -117,3 +117,33 @@ def test_sign_in_with_the_user_name(client: TestClient, make_client) -> None:  #
         assert bad.status_code == 400 and WRONG in bad.text, name
     wrong_password = form(other, "/login/password", username=USERNAME, password="forkert forkert")
     assert wrong_password.status_code == 400 and WRONG in wrong_password.text
+
+
+def test_a_user_name_is_taken_once_and_freed_when_removed(client: TestClient, make_client) -> None:  # type: ignore[no-untyped-def]
+    phone = enrol_maja(client, make_client)
+    other = make_client()
+    signed_in(other, make_user(other, Role.victim, "Sara"))
+    taken = form(other, "/account/password/set", username=USERNAME, password=PASSWORD)
+    assert taken.status_code == 400 and "Brugernavnet er optaget" in taken.text
+    # Her own name again (a new password) is not "taken" by herself.
+    assert (
+        form(phone, "/account/password/set", username=USERNAME, password=PASSWORD).status_code
+        == 303
+    )
+    assert form(phone, "/account/password/delete").status_code == 303
+    sara = "en anden lang sætning 7"
+    assert form(other, "/account/password/set", username=USERNAME, password=sara).status_code == 303
+    out = make_client()
+    assert form(out, "/login/password", username=USERNAME, password=PASSWORD).status_code == 400
+    assert form(out, "/login/password", username=USERNAME, password=sara).status_code == 303
+
+
+def test_lists_are_in_name_order_though_the_database_cannot_sort_them(client: TestClient) -> None:
+    org = make_org(client)
+    anna = make_user(client, Role.caseworker, "anna", org=org)
+    for name in ("Cecilie", "bo", "Åse", "Alma"):
+        make_victim(client, name, anna)
+    signed_in(client, anna)
+    page = client.get("/people").text
+    shown = re.findall(r"<p><strong>([^<]+)</strong>", page)
+    assert shown == ["Alma", "bo", "Cecilie", "Åse"]
