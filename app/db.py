@@ -127,6 +127,7 @@ def _alembic(engine: Engine, run: Callable[[Config], None]) -> None:
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
+        secure_delete = raw.execute("PRAGMA secure_delete").fetchone()[0]
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
@@ -137,7 +138,7 @@ def _alembic(engine: Engine, run: Callable[[Config], None]) -> None:
                     raise RuntimeError(f"migration broke a foreign key in table {broken[0]}")
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
-            raw.execute("PRAGMA secure_delete=OFF")  # a migration may have switched it on
+            raw.execute(f"PRAGMA secure_delete={int(secure_delete)}")  # a migration may set it
         # Old page versions (e.g. clear values a migration sealed) must not linger in the log.
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.commit()
