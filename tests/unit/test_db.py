@@ -117,6 +117,14 @@ OLD_USERNAME = "maja.s"
 OLD_NICKNAME = "Majas iPhone"
 
 
+@pytest.fixture(autouse=True)
+def _app_cipher(monkeypatch):
+    """The cipher as the app configures it from its settings (other tests may have left another
+    one, e.g. with another TRYG_SECRET_KEY, which keys the user-name look-up)."""
+    monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
+    crypto.configure(crypto.Cipher.from_settings(Settings()))
+
+
 def _seed_before_0009(engine) -> dict[str, int]:
     """Rows as a database at 0008 holds them: names in clear, the victim granted to Anna."""
     meta = MetaData()
