@@ -1,4 +1,5 @@
-"""Command line: ``python -m app serve | migrate | demo | create-admin | rotate-data-key``."""
+"""Command line: ``python -m app serve | migrate | demo | create-admin | rotate-data-key |
+rehash-usernames``."""
 
 from __future__ import annotations
 
@@ -107,6 +108,16 @@ def cmd_rotate_data_key(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rehash_usernames(settings: Settings, args: argparse.Namespace) -> int:
+    """After a change of TRYG_SECRET_KEY: user names are found through a hash keyed with it."""
+    from app.auth import identity
+
+    with db.write_session(_engine(settings)) as session:
+        count = identity.rehash(session, settings)
+    print(f"{count} brugernavne kan igen bruges til at logge ind med den aktuelle TRYG_SECRET_KEY.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Tryg")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "rotate-data-key", help="re-encrypt data under TRYG_DATA_KEY (old keys: TRYG_DATA_KEYS_OLD)"
     ).set_defaults(func=cmd_rotate_data_key)
+    sub.add_parser(
+        "rehash-usernames", help="after changing TRYG_SECRET_KEY: make user names work again"
+    ).set_defaults(func=cmd_rehash_usernames)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

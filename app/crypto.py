@@ -71,9 +71,17 @@ def _aad(context: str) -> bytes:
 
 
 class Cipher:
-    """Seals with the current key; opens with the current key or any old one."""
+    """Seals with the current key; opens with the current key or any old one.
 
-    def __init__(self, current: bytes, old: Iterable[bytes] = ()) -> None:
+    ``lookup_secret`` is the key of keyed lookups (``TRYG_SECRET_KEY``, see app/auth/identity.py).
+    It travels with the process-wide cipher so that a migration, which sees only
+    :func:`configured`, hashes user names with the same key as the app.
+    """
+
+    def __init__(
+        self, current: bytes, old: Iterable[bytes] = (), *, lookup_secret: str | None = None
+    ) -> None:
+        self.lookup_secret = lookup_secret
         self._keys: dict[bytes, AESGCM] = {}
         raw_by_id: dict[bytes, bytes] = {}
         for key in (current, *old):
@@ -91,6 +99,7 @@ class Cipher:
         return cls(
             decode_data_key(settings.data_key),
             [decode_data_key(k, "TRYG_DATA_KEYS_OLD") for k in settings.data_keys_old],
+            lookup_secret=settings.secret_key,
         )
 
     def encrypt(self, plaintext: str, context: str) -> bytes:

@@ -9,7 +9,7 @@ instead of failing half-way with "database is locked". PostgreSQL works by URL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,12 +104,44 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
     """Apply every migration (idempotent). Runs at start and by ``python -m app migrate``."""
+    _alembic(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (tests, and by hand)."""
+    _alembic(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+def _alembic(engine: Engine, run: Callable[[Config], None]) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    if not is_sqlite(engine):
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            run(cfg)
+        return
+    # Alembic rebuilds an SQLite table to change it (copy, drop, rename); dropping a table that
+    # other rows refer to fails while foreign keys are enforced. SQLite's own recipe: switch
+    # them off outside the transaction and check them all before committing.
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        secure_delete = raw.execute("PRAGMA secure_delete").fetchone()[0]
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                run(cfg)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"migration broke a foreign key in table {broken[0]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute(f"PRAGMA secure_delete={int(secure_delete)}")  # a migration may set it
+        # Old page versions (e.g. clear values a migration sealed) must not linger in the log.
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()
 
 
 def ping(engine: Engine) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.auth import codes, passwords
+from app.auth import codes, identity, passwords
 from app.auth.models import Role, User
 from app.db import write_session
 from app.orgs.models import Organisation, OrgKind
@@ -38,11 +38,9 @@ class DemoPeople:
 
 
 def _get_or_create_user(session: Session, role: Role, name: str, org_id: int | None) -> User:
-    user = session.exec(
-        select(User).where(
-            User.role == role, User.display_name == name, User.organisation_id == org_id
-        )
-    ).first()
+    same_place = select(User).where(User.role == role, User.organisation_id == org_id)
+    # Names are sealed (app/auth/identity.py): the database cannot compare them.
+    user = next((u for u in session.exec(same_place) if u.display_name == name), None)
     if user is None:
         user = User(role=role, display_name=name, organisation_id=org_id)
         session.add(user)
@@ -92,7 +90,7 @@ def load(engine: Engine, settings: Settings) -> DemoPeople:
         if created:
             password_hash = passwords.hash_password(DEMO_PASSWORD)
             for user in (victim, first_caseworker):
-                user.username = DEMO_USERNAMES[Role(user.role)]
+                identity.set_username(user, settings, DEMO_USERNAMES[Role(user.role)])
                 user.password_hash = password_hash
                 session.add(user)
         if queries.plan_of(session, victim.id) is None:  # type: ignore[arg-type]

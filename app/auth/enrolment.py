@@ -21,6 +21,7 @@ from starlette.routing import Route
 from app import audit, db
 from app.auth import codes
 from app.auth.access import require
+from app.auth.identity import by_name
 from app.auth.models import EnrolmentCode, Passkey, Role, User
 from app.i18n import N_, _
 from app.i18n import current_locale as locale
@@ -168,11 +169,13 @@ def person_code_revoke(request: Request) -> Response:
 
 
 def context_for_admin(session: Session, admin: User) -> dict[str, Any]:
-    caseworkers = session.exec(
-        select(User)
-        .where(User.organisation_id == admin.organisation_id, User.role == Role.caseworker)
-        .order_by(col(User.display_name))
-    ).all()
+    caseworkers = by_name(
+        session.exec(
+            select(User).where(
+                User.organisation_id == admin.organisation_id, User.role == Role.caseworker
+            )
+        ).all()
+    )
     return {
         "caseworkers": caseworkers,
         "counts": _passkey_counts(session, [c.id for c in caseworkers]),

@@ -81,7 +81,9 @@ def reset_logins(session: Session, person: User, keep: list[int]) -> str:
     ).rowcount  # type: ignore[attr-defined]
     had_password = person.password_hash is not None
     session.execute(
-        update(User).where(col(User.id) == person.id).values(password_hash=None, username=None)
+        update(User)
+        .where(col(User.id) == person.id)
+        .values(password_hash=None, username=None, username_hash=None)
     )
     ended = sessions.end_all(session, person.id)  # type: ignore[arg-type]
     return f"passkeys={removed} password={int(had_password)} sessions={ended}"

@@ -1,4 +1,7 @@
-"""Users. Further auth tables (passkeys, sessions, enrolment codes) live beside this one."""
+"""Users. Further auth tables (passkeys, sessions, enrolment codes) live beside this one.
+
+Names, user names and passkey nicknames are sealed at rest; see app/auth/identity.py.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from app.clock import now
+from app.crypto import EncryptedText, register_column
 
 
 class Role(StrEnum):
@@ -25,13 +30,17 @@ def new_user_handle() -> bytes:
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     role: str = Field(max_length=20, index=True)
-    display_name: str = Field(max_length=100)
+    display_name: str = Field(sa_column=Column(EncryptedText("user.display_name"), nullable=False))
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     locale: str | None = Field(default=None, max_length=5)
     disabled: bool = False
     webauthn_user_handle: bytes = Field(default_factory=new_user_handle, unique=True)
-    # The password fallback signs in with a user name the user chose (no e-mail exists here).
-    username: str | None = Field(default=None, max_length=60, unique=True)
+    # The password fallback signs in with a user name the user chose (no e-mail exists here),
+    # found through its keyed hash; set both with app.auth.identity.set_username.
+    username: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("user.username"), nullable=True)
+    )
+    username_hash: bytes | None = Field(default=None, unique=True)
     password_hash: str | None = Field(default=None, max_length=255)
     enrolled_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=now)
@@ -50,11 +59,18 @@ class Passkey(SQLModel, table=True):
     transports: str = Field(default="", max_length=200)
     backup_eligible: bool = False
     backed_up: bool = False
-    nickname: str = Field(default="", max_length=60)
+    nickname: str = Field(
+        default="", sa_column=Column(EncryptedText("passkey.nickname"), nullable=False)
+    )
     created_at: datetime = Field(default_factory=now)
     last_used_at: datetime | None = None
     # Registered with a code that the issuer has not confirmed yet: unusable until then.
     pending_code_id: int | None = Field(default=None, foreign_key="enrolment_code.id")
+
+
+register_column("user", "display_name", "user.display_name")
+register_column("user", "username", "user.username")
+register_column("passkey", "nickname", "passkey.nickname")
 
 
 class AuthSession(SQLModel, table=True):

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, ratelimit
-from app.auth import codes, passwords, sessions
+from app.auth import codes, identity, passwords, sessions
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
 from app.auth.passkeys import (
@@ -209,11 +209,7 @@ def login_password(request: Request, form: FormData) -> Response:
         return _too_many(request, ratelimit.SIGN_IN_PER_ACCOUNT, "login-user", username.lower())
     # The hash is checked outside any write transaction: it is slow on purpose.
     with db.read_session(_engine(request)) as session:
-        user = (
-            session.exec(select(User).where(User.username == username)).first()
-            if username
-            else None
-        )
+        user = identity.find_by_username(session, _settings(request), username)
     ok, new_hash = passwords.verify(password, user.password_hash if user else None)
     with db.write_session(_engine(request)) as session:
         if user is None or not ok or user.disabled:
@@ -519,15 +515,13 @@ def set_password(request: Request, form: FormData) -> Response:
     if not errors:
         new_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
         with db.write_session(_engine(request)) as session:
-            taken = session.exec(
-                select(User).where(User.username == username, col(User.id) != user.id)
-            ).first()
+            taken = identity.taken_by_other(session, _settings(request), username, user.id)
             if taken:
                 errors["username"] = _("That user name is taken. Choose another one.")
             else:
                 fresh = session.get(User, user.id)
                 assert fresh is not None
-                fresh.username = username
+                identity.set_username(fresh, _settings(request), username)
                 fresh.password_hash = new_hash
                 session.add(fresh)
                 audit.own_event(request, session, user.id, "password_set")
@@ -545,7 +539,7 @@ def delete_password(request: Request) -> Response:
         fresh = session.get(User, user.id)
         assert fresh is not None
         fresh.password_hash = None
-        fresh.username = None
+        identity.set_username(fresh, _settings(request), None)
         session.add(fresh)
         audit.own_event(request, session, user.id, "password_removed")
     return RedirectResponse("/account", status_code=303)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from app import audit, db
 from app.audit import AuditEvent
+from app.auth.identity import by_name
 from app.auth.models import Role, User
 from app.clock import now
 from app.plans.models import Plan
@@ -134,6 +135,5 @@ def granted_victims(session: Session, caseworker_id: int) -> list[tuple[Plan, Us
         .join(Grant, col(Grant.plan_id) == col(Plan.id))
         .join(User, col(User.id) == col(Plan.victim_id))
         .where(Grant.caseworker_id == caseworker_id, col(Grant.revoked_at).is_(None))
-        .order_by(col(User.display_name))
     ).all()
-    return list(rows)
+    return by_name(rows, lambda row: row[1])  # names are sealed: sorted here, not in SQL

@@ -24,3 +24,28 @@ def test_migrate_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRYG_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
     assert main(["migrate"]) == 0
     assert (tmp_path / "m.db").exists()
+
+
+def test_user_names_work_again_after_the_secret_key_changed(tmp_path, monkeypatch, capsys):
+    from app import crypto, db, demo
+    from app.auth import identity
+    from app.auth.models import Role
+    from app.settings import Settings
+
+    monkeypatch.setattr(crypto, "_cipher", crypto._cipher)  # main() configures another one
+    monkeypatch.setenv("TRYG_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    assert main(["demo"]) == 0
+    monkeypatch.setenv("TRYG_SECRET_KEY", "en helt ny hemmelig nøgle " * 2)
+    settings = Settings.from_env()
+    engine = db.make_engine(settings.database_url)
+
+    def signs_in() -> bool:
+        with db.read_session(engine) as session:
+            name = demo.DEMO_USERNAMES[Role.victim]
+            return identity.find_by_username(session, settings, name) is not None
+
+    assert not signs_in()  # the look-up hash was keyed with the old secret
+    assert main(["rehash-usernames"]) == 0
+    assert "2 brugernavne" in capsys.readouterr().out
+    assert signs_in()
+    engine.dispose()

@@ -12,8 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
 from app import crypto, db
+from app.auth import identity
+from app.auth.models import Passkey, Role, User
 from app.crypto import Cipher, DecryptionError, EncryptedText
 from app.settings import Settings, SettingsError
+
+# The app's own registry, as `python -m app rotate-data-key` sees it (tests below swap it out).
+APP_COLUMNS = {c.name: c for c in crypto.registered_columns()}
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(100, 132))
@@ -342,6 +347,40 @@ def test_cli_rotate_data_key(
     assert "TRYG_DATA_KEYS_OLD" in out
     crypto.configure(Cipher(KEY_B))
     assert read_all(engine) == [("én", None), ("to", "tre")]
+    engine.dispose()
+
+
+def test_rotation_reseals_names_user_names_and_nicknames(tmp_path: Path) -> None:
+    """Issue 12 point 11: identities are rotated with the data key; sign-in by user name still
+    works afterwards (its look-up hash is keyed with TRYG_SECRET_KEY, not the data key)."""
+    identities = [
+        APP_COLUMNS[n] for n in ("user.display_name", "user.username", "passkey.nickname")
+    ]
+    settings = Settings()
+    crypto.configure(Cipher(KEY_A, lookup_secret=settings.secret_key))
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    db.migrate(engine)
+    with db.write_session(engine) as session:
+        maja = User(role=Role.victim, display_name="Maja Sørensen")
+        identity.set_username(maja, settings, "maja.s")
+        anna = User(role=Role.caseworker, display_name="Anna Politibetjent")
+        session.add_all([maja, anna])
+        session.flush()
+        session.add(
+            Passkey(user_id=maja.id, credential_id=b"c", public_key=b"k", nickname="Majas iPhone")
+        )  # type: ignore[arg-type]
+
+    both = Cipher(KEY_B, [KEY_A], lookup_secret=settings.secret_key)
+    counts = crypto.rotate(engine, both, identities)
+    assert counts == {"user.display_name": 2, "user.username": 1, "passkey.nickname": 1}
+
+    crypto.configure(Cipher(KEY_B))  # A forgotten: everything reads under B alone
+    with db.read_session(engine) as session:
+        found = identity.find_by_username(session, settings, "maja.s")
+        assert found is not None and found.id == maja.id
+        assert (found.display_name, found.username) == ("Maja Sørensen", "maja.s")
+        assert session.get(User, anna.id).display_name == "Anna Politibetjent"  # type: ignore[union-attr]
+        assert session.exec(select(Passkey)).one().nickname == "Majas iPhone"
     engine.dispose()
 
 

@@ -1,14 +1,18 @@
+import secrets
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlmodel import select
 
-from app import db, demo
-from app.auth.models import Role, User
+from app import crypto, db, demo
+from app.auth import identity
+from app.auth.models import Passkey, Role, User
 from app.orgs.models import Organisation
 from app.plans.models import Item, Plan
 from app.settings import Settings, SettingsError
+from app.sharing.access import granted_victims
 
 
 @pytest.fixture
@@ -104,3 +108,150 @@ def test_demo_is_refused_in_production(engine):
     )
     with pytest.raises(SettingsError):
         demo.load(engine, prod)
+
+
+# --- 0009: identities sealed at rest ----------------------------------------------------------
+
+OLD_NAMES = {"victim": "Maja Sørensen", "caseworker": "Anna Politibetjent", "admin": "Henrik"}
+OLD_USERNAME = "maja.s"
+OLD_NICKNAME = "Majas iPhone"
+
+
+@pytest.fixture(autouse=True)
+def _app_cipher(monkeypatch):
+    """The cipher as the app configures it from its settings (other tests may have left another
+    one, e.g. with another TRYG_SECRET_KEY, which keys the user-name look-up)."""
+    monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
+    crypto.configure(crypto.Cipher.from_settings(Settings()))
+
+
+def _seed_before_0009(engine) -> dict[str, int]:
+    """Rows as a database at 0008 holds them: names in clear, the victim granted to Anna."""
+    meta = MetaData()
+    t = {
+        n: Table(n, meta, autoload_with=engine)
+        for n in ("organisation", "user", "passkey", "plan", "grant")
+    }
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    ids: dict[str, int] = {}
+    with engine.begin() as conn:
+        org = conn.execute(
+            t["organisation"]
+            .insert()
+            .values(name="Esbjerg Lokalpoliti", kind="politi", created_at=at)
+        ).inserted_primary_key[0]
+        for role, name in OLD_NAMES.items():
+            ids[role] = conn.execute(
+                t["user"]
+                .insert()
+                .values(
+                    role={"admin": "org_admin"}.get(role, role),
+                    display_name=name,
+                    organisation_id=None if role == "victim" else org,
+                    webauthn_user_handle=secrets.token_bytes(32),
+                    username=OLD_USERNAME if role == "victim" else None,
+                    password_hash="x" if role == "victim" else None,
+                    created_at=at,
+                )
+            ).inserted_primary_key[0]
+        conn.execute(
+            t["passkey"]
+            .insert()
+            .values(
+                user_id=ids["victim"],
+                credential_id=b"cred",
+                public_key=b"pk",
+                sign_count=0,
+                transports="",
+                backup_eligible=False,
+                backed_up=False,
+                nickname=OLD_NICKNAME,
+                created_at=at,
+            )
+        )
+        plan = conn.execute(
+            t["plan"].insert().values(victim_id=ids["victim"], created_at=at)
+        ).inserted_primary_key[0]
+        conn.execute(
+            t["grant"].insert().values(plan_id=plan, caseworker_id=ids["caseworker"], granted_at=at)
+        )
+    return ids
+
+
+def _names(engine, ids: dict[str, int]) -> dict[str, object]:
+    with db.read_session(engine) as session:
+        victim = session.get(User, ids["victim"])
+        found = identity.find_by_username(session, Settings(), OLD_USERNAME)
+        return {
+            **{role: session.get(User, i).display_name for role, i in ids.items()},
+            "username": victim.username,
+            "nickname": session.exec(select(Passkey)).one().nickname,
+            "signs_in": found is not None and found.id == ids["victim"],
+            "caseload": [v.display_name for _p, v in granted_victims(session, ids["caseworker"])],
+        }
+
+
+def _upgrade_keeps_every_name_readable(engine) -> dict[str, int]:
+    db.migrate(engine, "0008")
+    ids = _seed_before_0009(engine)
+    db.migrate(engine)
+    assert _names(engine, ids) == {
+        **OLD_NAMES,
+        "username": OLD_USERNAME,
+        "nickname": OLD_NICKNAME,
+        "signs_in": True,
+        "caseload": [OLD_NAMES["victim"]],
+    }
+    with engine.connect() as conn:  # sealed under the current key, nothing in clear
+        raw = conn.execute(text('SELECT display_name, username FROM "user"')).all()
+    current = crypto.configured().current_key_id
+    assert all(crypto.key_id(bytes(name)) == current for name, _u in raw)
+    return ids
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """An empty SQLite file, no migration run yet."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_0009_seals_existing_names_and_the_file_forgets_them(fresh, tmp_path):
+    _upgrade_keeps_every_name_readable(fresh)
+    words = [*OLD_NAMES.values(), OLD_USERNAME, OLD_NICKNAME]
+    for path in (tmp_path / "old.db", tmp_path / "old.db-wal"):
+        raw = path.read_bytes() if path.exists() else b""
+        assert [w for w in words if w.encode() in raw] == [], path.name
+
+
+def test_0009_downgrade_gives_the_names_back_in_clear(fresh):
+    engine = fresh
+    ids = _upgrade_keeps_every_name_readable(engine)
+    db.downgrade(engine, "0008")
+    with engine.connect() as conn:
+        rows = conn.execute(text('SELECT id, display_name, username FROM "user"')).all()
+        nickname = conn.execute(text("SELECT nickname FROM passkey")).scalar_one()
+    by_id = {i: (name, username) for i, name, username in rows}
+    assert by_id[ids["victim"]] == (OLD_NAMES["victim"], OLD_USERNAME)
+    assert by_id[ids["caseworker"]] == (OLD_NAMES["caseworker"], None)
+    assert nickname == OLD_NICKNAME
+    db.migrate(engine)
+    assert _names(engine, ids)["signs_in"] is True
+
+
+@pytest.mark.postgres
+def test_0009_on_postgres(postgres_url):
+    engine = db.make_engine(postgres_url)
+    try:
+        _upgrade_keeps_every_name_readable(engine)
+        with engine.connect() as conn:
+            kind = conn.execute(
+                text(
+                    "SELECT data_type FROM information_schema.columns"
+                    " WHERE table_name = 'user' AND column_name = 'display_name'"
+                )
+            ).scalar_one()
+        assert kind == "bytea"
+    finally:
+        engine.dispose()

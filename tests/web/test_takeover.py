@@ -280,7 +280,7 @@ def test_lost_phone_recovery_removes_passkeys_password_user_name_and_sessions(cl
     new_phone = make_client()
     new_key = enrol_in_meeting(client, new_phone, page)
     row = user_row(client, victim)
-    assert row.password_hash is None and row.username is None
+    assert row.password_hash is None and row.username is None and row.username_hash is None
     remaining = [p.credential_id for p in passkeys_of(client, victim)]
     assert remaining == [new_key.passkeys[0].credential_id]
     # The stalker's password session ended, and his password no longer works.
