@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, ratelimit
-from app.auth import codes, passwords, sessions
+from app.auth import codes, passwords, sessions, stepup
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
 from app.auth.passkeys import (
@@ -101,7 +102,13 @@ def _signed_in(
     previous = current_auth(request)
     if previous is not None:  # a new id at every sign-in; the old one ends
         sessions.end(session, previous.id, previous.user_id)  # type: ignore[arg-type]
-    token = sessions.start(session, _settings(request), user, request.headers.get("user-agent", ""))
+    token = sessions.start(
+        session,
+        _settings(request),
+        user,
+        request.headers.get("user-agent", ""),
+        method="password" if how == "password" else "passkey",
+    )
     audit.own_event(request, session, user.id, "sign_in", how)
     sessions.set_cookie(response, _settings(request), token)
     return response
@@ -402,7 +409,10 @@ def delete_passkey(request: Request) -> Response:
 
 async def verify_page(request: Request) -> Response:
     require(request)
-    return render(request, "auth/verify.html")
+    # ``next``: where to go after the check (a path on this site only; stepup.safe_next).
+    target = stepup.safe_next(request.query_params.get("next"))
+    query = "" if target == stepup.DEFAULT_NEXT else "?next=" + quote(target, safe="/")
+    return render(request, "auth/verify.html", {"next": target, "next_query": query})
 
 
 def verify_options(request: Request) -> Response:
@@ -423,7 +433,7 @@ async def verify_passkey(request: Request) -> Response:
             raise PasskeyError("wrong_user", GENERIC)
         sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
         audit.own_event(request, session, user.id, "reauthenticated")
-        return JSONResponse({"redirect": "/account"})
+        return JSONResponse({"redirect": stepup.safe_next(request.query_params.get("next"))})
 
     return await _ceremony(request, step)
 

@@ -81,8 +81,13 @@ def idle_timeout(settings: Settings, user: User) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def start(session: Session, settings: Settings, user: User, user_agent: str) -> str:
-    """Create a session and return the cookie value (shown once, stored hashed)."""
+def start(
+    session: Session, settings: Settings, user: User, user_agent: str, *, method: str = "passkey"
+) -> str:
+    """Create a session and return the cookie value (shown once, stored hashed).
+
+    ``method`` is how she signed in: ``passkey`` (fresh until FRESH_FOR has passed) or
+    ``password`` (never fresh: only a later passkey check sets ``verified_at``)."""
     token = secrets.token_urlsafe(32)
     moment = now()
     session.add(
@@ -92,7 +97,8 @@ def start(session: Session, settings: Settings, user: User, user_agent: str) -> 
             device=device_label(user_agent),  # type: ignore[arg-type]
             created_at=moment,
             last_seen_at=moment,
-            verified_at=moment,
+            method=method,
+            verified_at=None if method == "password" else moment,
             expires_at=moment + timedelta(seconds=settings.session_lifetime_s),
         )
     )
@@ -145,8 +151,9 @@ def mark_verified(session: Session, session_id: int) -> None:
 
 
 def is_fresh(auth: AuthSession) -> bool:
-    """A passkey check within the last five minutes (needed to remove a passkey or password)."""
-    return now() - auth.verified_at <= FRESH_FOR
+    """A passkey check within the last five minutes (needed to change how she signs in, who
+    sees the plan and who gets the alarm). A password sign-in never counts."""
+    return auth.verified_at is not None and now() - auth.verified_at <= FRESH_FOR
 
 
 @dataclass

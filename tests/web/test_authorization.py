@@ -223,7 +223,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         {"direction": "up", "version": "1"},
     ),
     ("GET", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_READ, None),
-    ("POST", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_WRITE, {"version": "1"}),
+    # The world's contact gets the alarm: only the victim may delete it (issue 12 point 1).
+    ("POST", "/plans/{plan}/contacts/{contact}/delete"): (
+        expect(victim=303, caseworker=403),
+        {"version": "1"},
+    ),
     ("POST", "/plans/{plan}/contacts/{contact}/restore"): (PLAN_WRITE, {}),
     # The phone: manifest, worker and offline page for anyone (nothing personal in them);
     # the disguise for any signed-in user; the offline copy's plaintext for the victim only.
