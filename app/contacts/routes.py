@@ -270,13 +270,16 @@ def _fresh_needed(
     """Who gets the alarm changes only after a fresh passkey check (issue 12 point 1): the same
     form again with what she typed, and a way to the check that comes back here."""
     drafts = {form: {**values, "phone": _shown_phone(values["phone"])}} if values else {}
+    back = _page_url(access.plan.id)  # type: ignore[arg-type]
+    if "deleted" in extra:  # the way back still offers "undo"
+        back += f"?deleted={extra['deleted'].id}"
     return _list_response(
         request,
         session,
         access,
         status_code=403,
         drafts=drafts,
-        fresh_needed=stepup.needed(_page_url(access.plan.id), form),  # type: ignore[arg-type]
+        fresh_needed=stepup.needed(back, form),
         **extra,
     )
 
@@ -463,7 +466,7 @@ def restore_contact(request: Request) -> Response:
         contact = _contact(session, access, request)
         if contact.deleted_at is not None:
             if contact.alarm and access.is_victim and not stepup.is_fresh(request):
-                return _fresh_needed(request, session, access, "", None, deleted=contact)
+                return _fresh_needed(request, session, access, "restore", None, deleted=contact)
             if not queries.undoable(contact):
                 return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
             queries.restore_contact(session, contact, user)

@@ -63,7 +63,7 @@ def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
     with db.read_session(request.app.state.engine) as session:
         context = _sharing_context(session, _own_plan(session, user))
     context["code"] = code
-    context["fresh_needed"] = stepup.needed("/plan/sharing")
+    context["fresh_needed"] = stepup.needed("/plan/sharing", "grant" if code else "")
     return render(request, "sharing/sharing.html", context, status_code=403)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import select
 from app import db
 from app.auth import codes
 from app.auth.models import Passkey, Role, User
+from app.contacts.models import Contact
 from tests.browser.people import person, sign_in
 
 AUTHENTICATOR = {
@@ -201,3 +202,44 @@ def test_axe_on_the_code_page(axe, live_server, engine):
         expect(page.locator(".code")).to_have_text(re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}"))
 
     axe(f"{live_server.url}/login", setup=show_code)
+
+
+def test_a_password_session_confirms_in_place_and_keeps_what_she_typed(
+    page, live_server, engine, browser_log
+):
+    """Issue 12 point 1: with a password only, who gets the alarm does not change; the check
+    runs where she is, and the form she filled in goes through afterwards, as she typed it."""
+    base = live_server.url
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    Authenticator(page)
+    enrol_in_browser(page, base, new_code(engine, live_server.settings, victim))
+    sign_out(page)
+    sign_in(page, base, victim)  # with the password: never a fresh passkey check
+    page.goto(f"{base}/plans/{plan_id}/contacts")
+    page.locator("#new-name").fill("Søster Lisbeth")
+    page.locator("#new-phone").fill("22 33 44 55")
+    page.locator("#new-knows").fill("Ved alt om sagen")
+    page.locator("#new-alarm").check()
+    page.locator("#add-contact").click()
+
+    expect(page.get_by_text("skal du først bekræfte med din adgangsnøgle")).to_be_visible()
+    expect(page.locator("#new-name")).to_have_value("Søster Lisbeth")
+    expect(page.locator("#new-knows")).to_have_value("Ved alt om sagen")
+    expect(page.locator("#new-alarm")).to_be_checked()
+    with db.read_session(engine) as session:
+        assert session.exec(select(Contact).where(Contact.plan_id == plan_id)).all() == []
+
+    page.get_by_role("link", name="Bekræft med adgangsnøgle").click()
+    saved = page.locator(".contact-list h3", has_text="Søster Lisbeth")
+    expect(saved).to_contain_text("Alarm")
+    with db.read_session(engine) as session:
+        [row] = session.exec(select(Contact).where(Contact.plan_id == plan_id)).all()
+    assert (row.name, row.phone, row.knows, row.alarm) == (
+        "Søster Lisbeth",
+        "+4522334455",
+        "Ved alt om sagen",
+        True,
+    )
+    assert page.url == f"{base}/plans/{plan_id}/contacts"
+    assert not [e for e in browser_log.errors() if e.kind == "pageerror"], str(browser_log)
+    assert not browser_log.csp_violations(), str(browser_log)
