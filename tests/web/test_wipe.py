@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from app import db
 from app.audit import AuditEvent
+from app.auth import sessions
 from app.auth.models import AuthSession, Role
 from tests.conftest import csrf_token
 from tests.factories import engine_of, login, make_user, make_victim, signed_in
@@ -116,3 +117,19 @@ def test_a_sign_in_that_carries_the_marker_stands(client):
     assert client.get("/account").status_code == 200
     rows = sessions_of(client, victim)
     assert len(rows) == 2 and len([row for row in rows if row.ended_at is None]) == 1
+
+
+def test_on_https_the_marker_is_a_host_cookie_like_the_session(make_client):
+    """offline.js names it ``__Host-tryg_wiped`` on https; the server honours that name."""
+    client = make_client(origin="https://testserver")
+    victim = make_victim(client)
+    with db.write_session(engine_of(client)) as session:  # as a passkey sign-in would
+        token = sessions.start(session, client.app.state.settings, victim, "pytest")
+    client.cookies.set("__Host-tryg_session", token, domain="testserver.local")
+    assert client.get("/account").status_code == 200
+    client.cookies.set("__Host-tryg_wiped", "1", domain="testserver.local")
+    r = client.get("/account", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    cleared = [v for v in r.headers.get_list("set-cookie") if v.startswith("__Host-tryg_wiped=")]
+    assert len(cleared) == 1 and "secure" in cleared[0].lower() and "path=/;" in cleared[0].lower()
+    assert all(row.ended_at is not None for row in sessions_of(client, victim))
