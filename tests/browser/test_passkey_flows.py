@@ -191,6 +191,33 @@ def test_axe_on_sign_in_and_account_pages(axe, live_server, engine, path):
     axe(f"{live_server.url}{start}", setup=go)
 
 
+@pytest.mark.parametrize("where", ["contacts", "sharing", "verify"])
+def test_axe_when_the_passkey_check_is_missing(axe, live_server, engine, where):
+    """The refused form with its notice (a password session), and the check page with next."""
+    victim, plan_id = person(engine, Role.victim, f"Axe {where}")
+    base = live_server.url
+
+    def refused(page: Page) -> None:
+        sign_in(page, base, victim)
+        if where == "verify":
+            page.goto(f"{base}/account/verify?next=/plans/{plan_id}/contacts")
+            expect(page.get_by_role("link", name="Tilbage")).to_be_visible()
+            return
+        if where == "sharing":
+            page.goto(f"{base}/plan/sharing")
+            page.get_by_label("Kode").fill("ABCDE-FGHJK")
+            page.get_by_role("button", name="Giv adgang").click()
+        else:
+            page.goto(f"{base}/plans/{plan_id}/contacts")
+            page.locator("#new-name").fill("Mor")
+            page.locator("#new-phone").fill("12 34 56 78")
+            page.locator("#new-alarm").check()
+            page.locator("#add-contact").click()
+        expect(page.get_by_role("link", name="Bekræft med adgangsnøgle")).to_be_visible()
+
+    axe(f"{base}/login", setup=refused)
+
+
 def test_axe_on_the_code_page(axe, live_server, engine):
     someone = person(engine, Role.caseworker, "Kode-axe", org="Org kode")[0]
 
