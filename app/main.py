@@ -20,6 +20,7 @@ from app.auth import enrolment, handshake, notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
+from app.auth.wipe import WipeMarker
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
 from app.exit.middleware import RedirectsForReplace
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(Errors),
         Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
         Middleware(CSRF, settings=settings, error_page=error_page),
+        Middleware(WipeMarker, settings=settings),  # a wipe done offline signs out
         Middleware(SessionAuth, settings=settings),
         Middleware(RedirectsForReplace),  # history.js: a form's redirect as a replace
     ]

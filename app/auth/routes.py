@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, ratelimit
-from app.auth import codes, identity, passwords, sessions
+from app.auth import codes, identity, passwords, sessions, stepup
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
 from app.auth.passkeys import (
@@ -352,12 +353,11 @@ def _account_context(request: Request, user: User) -> dict[str, Any]:
         "passkeys": keys,
         "synced": any(k.backed_up for k in keys),
         "errors": {},
-        "fresh": sessions.is_fresh(current_auth(request)),
+        "fresh": stepup.is_fresh(request),
         "by_password": getattr(current_auth(request), "method", "") == "password",
     }
 
 
-VERIFY = "/account/verify?next="
 NOT_FRESH = N_(
     "First confirm that it is you with a passkey. A password is not enough for this."
 )
@@ -365,11 +365,12 @@ NOT_FRESH = N_(
 
 def _needs_fresh_check(request: Request, back: str = "/account") -> Response | None:
     """Changing how someone signs in needs a passkey check in the last five minutes."""
-    if sessions.is_fresh(current_auth(request)):
+    if stepup.is_fresh(request):
         return None
+    verify = stepup.verify_url(back)
     if request.headers.get("content-type", "").startswith("application/json"):
-        return JSONResponse({"error": _(NOT_FRESH), "redirect": VERIFY + back}, status_code=403)
-    return RedirectResponse(VERIFY + back, status_code=303)
+        return JSONResponse({"error": _(NOT_FRESH), "redirect": verify}, status_code=403)
+    return RedirectResponse(verify, status_code=303)
 
 
 async def account(request: Request) -> Response:
@@ -456,7 +457,10 @@ def delete_passkey(request: Request) -> Response:
 
 async def verify_page(request: Request) -> Response:
     require(request)
-    return render(request, "auth/verify.html")
+    # ``next``: where to go after the check (a path on this site only; stepup.safe_next).
+    target = stepup.safe_next(request.query_params.get("next"))
+    query = "" if target == stepup.DEFAULT_NEXT else "?next=" + quote(target, safe="/")
+    return render(request, "auth/verify.html", {"next": target, "next_query": query})
 
 
 def verify_options(request: Request) -> Response:
@@ -477,7 +481,7 @@ async def verify_passkey(request: Request) -> Response:
             raise PasskeyError("wrong_user", GENERIC)
         sessions.mark_verified(session, auth.id)  # type: ignore[arg-type]
         audit.own_event(request, session, user.id, "reauthenticated")
-        return JSONResponse({"redirect": "/account"})
+        return JSONResponse({"redirect": stepup.safe_next(request.query_params.get("next"))})
 
     return await _ceremony(request, step)
 
@@ -499,9 +503,10 @@ def set_password(request: Request, form: FormData) -> Response:
     user = require(request)
     username = str(form.get("username", "")).strip()[:60]
     password = str(form.get("password", ""))[: passwords.MAX_LENGTH]
-    if not sessions.is_fresh(current_auth(request)):
+    if not stepup.is_fresh(request):
         errors = {"form": _(NOT_FRESH)}
-        context = {"errors": errors, "username": username, "verify": VERIFY + "/account/password"}
+        verify = stepup.verify_url("/account/password")
+        context = {"errors": errors, "username": username, "verify": verify}
         return render(request, "auth/password.html", context, status_code=403)
     errors: dict[str, str] = {}
     if not (3 <= len(username) <= 60) or not all(c.isalnum() or c in "._-" for c in username):

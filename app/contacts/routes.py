@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db, i18n
+from app.auth import stepup
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.contacts import phones, queries
@@ -50,6 +51,7 @@ ERRORS = {
 }
 STALE = N_("The form is out of date. Reload the page and try again.")
 TOO_LATE = N_("It is too late to undo: the contact has been removed for good.")
+VICTIM_ONLY = N_("Only the person can change a phone number or who gets the alarm.")
 
 # (form field, limit, single line?) — name and phone are required, the rest may be empty.
 TEXT_FIELDS = (
@@ -60,8 +62,15 @@ TEXT_FIELDS = (
 )
 
 # What the contact templates expect besides the contacts: errors keyed "<form>-<field>", drafts
-# keyed by form ("new", "c12"), a notice, the contact just deleted (for "undo").
-DEFAULTS: dict[str, Any] = {"errors": {}, "drafts": {}, "notice": None, "deleted": None}
+# keyed by form ("new", "c12"), a notice, the contact just deleted (for "undo"), the missing
+# passkey check.
+DEFAULTS: dict[str, Any] = {
+    "errors": {},
+    "drafts": {},
+    "notice": None,
+    "deleted": None,
+    "fresh_needed": None,  # the fresh passkey check is missing (stepup.needed)
+}
 
 
 def error(field: str, code: str) -> str:
@@ -252,6 +261,49 @@ def _victim_decides(access: PlanAccess, values: dict[str, Any], contact: Contact
         values["phone"] = contact.phone
 
 
+def _fresh_needed(
+    request: Request,
+    session: Session,
+    access: PlanAccess,
+    form: str,
+    values: dict[str, Any] | None,
+    **extra: Any,
+) -> Response:
+    """Who gets the alarm changes only after a fresh passkey check (issue 12 point 1): the same
+    form again with what she typed, and a way to the check that comes back here."""
+    drafts = {form: {**values, "phone": _shown_phone(values["phone"])}} if values else {}
+    back = _page_url(access.plan.id)  # type: ignore[arg-type]
+    if "deleted" in extra:  # the way back still offers "undo"
+        back += f"?deleted={extra['deleted'].id}"
+    return _list_response(
+        request,
+        session,
+        access,
+        status_code=403,
+        drafts=drafts,
+        fresh_needed=stepup.needed(back, form),
+        **extra,
+    )
+
+
+def _alarm_refused(
+    request: Request, session: Session, access: PlanAccess, contact: Contact
+) -> Response | None:
+    """Deleting an alarm contact changes who gets the alarm: the victim only, after a fresh
+    passkey check. ``None`` when it may go ahead."""
+    if access.is_victim and stepup.is_fresh(request):
+        return None
+    fresh, notice = None, _(VICTIM_ONLY)  # a caseworker: never
+    if access.is_victim:  # the victim: after the check, which comes back to this page
+        fresh = stepup.needed(f"{_page_url(access.plan.id)}/{contact.id}/delete")  # type: ignore[arg-type]
+        notice = None
+    if is_htmx(request):
+        return _list_response(
+            request, session, access, status_code=403, notice=notice, fresh_needed=fresh
+        )
+    return _confirm_delete_page(request, access, contact, 403, fresh, notice)
+
+
 def add_contact(request: Request, form: FormData) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     with db.write_session(_engine(request)) as session:
@@ -267,6 +319,8 @@ def add_contact(request: Request, form: FormData) -> Response:
                 drafts={"new": values},
             )
         _victim_decides(access, values, None)
+        if values["alarm"] and not stepup.is_fresh(request):
+            return _fresh_needed(request, session, access, "new", values)
         contact = queries.add_contact(session, access.plan.id, values, user)  # type: ignore[arg-type]
         audit_change(request, session, access, f"contact={contact.id} add")
         return _list_response(request, session, access, anchor=f"contact-{contact.id}")
@@ -291,6 +345,11 @@ def edit_contact(request: Request, form: FormData) -> Response:
                 drafts={f"c{contact.id}": values},
             )
         _victim_decides(access, values, contact)
+        changes_alarm = values["alarm"] != contact.alarm or (
+            contact.alarm and values["phone"] != contact.phone
+        )
+        if changes_alarm and not stepup.is_fresh(request):
+            return _fresh_needed(request, session, access, f"c{contact.id}", values)
         try:
             queries.edit_contact(session, contact, version, values, user)
         except queries.StaleWrite as stale:
@@ -357,6 +416,17 @@ def confirm_delete(request: Request) -> Response:
         contact = _contact(session, access, request)
     if contact.deleted_at is not None:
         return RedirectResponse(_page_url(access.plan.id), status_code=303)  # type: ignore[arg-type]
+    return _confirm_delete_page(request, access, contact)
+
+
+def _confirm_delete_page(
+    request: Request,
+    access: PlanAccess,
+    contact: Contact,
+    status_code: int = 200,
+    fresh_needed: dict[str, Any] | None = None,
+    notice: str | None = None,
+) -> Response:
     return render(
         request,
         "contacts/confirm_delete.html",
@@ -365,7 +435,10 @@ def confirm_delete(request: Request) -> Response:
             "contact": contact,
             "phone_display": phones.display,
             "undo_minutes": int(queries.UNDO_WINDOW.total_seconds() // 60),
+            "fresh_needed": fresh_needed,
+            "notice": notice,
         },
+        status_code=status_code,
     )
 
 
@@ -374,6 +447,8 @@ def delete_contact(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
+        if contact.alarm and (refused := _alarm_refused(request, session, access, contact)):
+            return refused
         try:
             queries.delete_contact(session, contact, seen_version(form), user)
         except queries.StaleWrite:
@@ -398,6 +473,8 @@ def restore_contact(request: Request, form: FormData) -> Response:
         version = seen_version(form)
         if contact.deleted_at is not None and not queries.undoable(contact):
             return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
+        if contact.alarm and access.is_victim and not stepup.is_fresh(request):
+            return _fresh_needed(request, session, access, "restore", None, deleted=contact)
         values: dict[str, Any] = {"alarm": contact.alarm}
         _victim_decides(access, values, None)  # as if the caseworker added it anew
         alarm_off = " alarm_off" if contact.alarm and not values["alarm"] else ""

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from app import audit, db, ratelimit
 from app.audit import AuditEvent
-from app.auth import codes, notices
+from app.auth import codes, notices, stepup
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.clock import now
@@ -50,7 +50,16 @@ def _sharing_context(session: Session, plan: Plan) -> dict[str, Any]:
         .where(Grant.plan_id == plan.id, col(Grant.revoked_at).is_(None))
         .order_by(col(Grant.granted_at))
     ).all()
-    return {"plan": plan, "grants": rows, "errors": {}}
+    return {"plan": plan, "grants": rows, "errors": {}, "code": "", "fresh_needed": None}
+
+
+def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
+    """The sharing page again, with the typed code, saying that a passkey check comes first."""
+    with db.read_session(request.app.state.engine) as session:
+        context = _sharing_context(session, _own_plan(session, user))
+    context["code"] = code
+    context["fresh_needed"] = stepup.needed("/plan/sharing", "grant" if code else "")
+    return render(request, "sharing/sharing.html", context, status_code=403)
 
 
 async def sharing_page(request: Request) -> Response:
@@ -66,6 +75,8 @@ def grant(request: Request, form: FormData) -> Response:
     limiter: ratelimit.Limiter = request.app.state.limiter
     ip = request.client.host if request.client else ""
     secret = request.app.state.settings.secret_key
+    if not stepup.is_fresh(request):  # who sees the plan: a fresh passkey check first
+        return _fresh_needed(request, user, str(form.get("code", ""))[:20])
     with db.write_session(request.app.state.engine) as session:
         plan = _own_plan(session, user)
         if not limiter.hit(ratelimit.CODE_PER_IP, "share-ip", ip):
@@ -129,6 +140,8 @@ def grant(request: Request, form: FormData) -> Response:
 def revoke(request: Request) -> Response:
     """Takes effect on the caseworker's very next request, and ends their live stream."""
     user = require(request, Role.victim)
+    if not stepup.is_fresh(request):
+        return _fresh_needed(request, user)
     with db.write_session(request.app.state.engine) as session:
         plan = _own_plan(session, user)
         row = session.get(Grant, int(request.path_params["grant_id"]))

@@ -12,7 +12,8 @@
    not reset the count; the 10th wrong attempt deletes the database.
 
    Also here: "Slet alt på denne telefon" and sign-out delete caches and IndexedDB and
-   unregister the worker (no network needed), and while offline every form is refused with
+   unregister the worker (no network needed) and, offline, leave a marker cookie that ends the
+   session at the next request online, and while offline every form is refused with
    "Du er offline — ændringer kan ikke gemmes" (editing offline is not queued). */
 (function () {
   "use strict";
@@ -330,6 +331,15 @@
     return form.hasAttribute("data-wipe") || form.getAttribute("action") === "/logout";
   }
 
+  // The session cookie is HttpOnly and /logout may be out of reach: this marker makes the
+  // server end the session at the next request that carries it (app/auth/wipe.py), so a wipe
+  // or sign-out done offline leaves no session that works once the phone is online again.
+  function markWiped() {
+    var https = window.location.protocol === "https:";
+    document.cookie = (https ? "__Host-" : "") + "tryg_wiped=1; path=/; SameSite=Strict" +
+      (https ? "; Secure" : "");
+  }
+
   function offlineNotice(on) {
     var notice = document.querySelector("[data-offline-notice]");
     if (!notice || document.querySelector("[data-offline-page]")) { return; }
@@ -344,6 +354,7 @@
     if (isWipe(form)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      if (form.hasAttribute("data-wipe") || !navigator.onLine) { markWiped(); }
       wipeAll().catch(function () {}).then(function () {
         if (navigator.onLine && form.getAttribute("action")) {
           document.documentElement.setAttribute("data-leaving", "");

@@ -108,6 +108,36 @@
     run(form);
   });
 
+  // A change refused for want of a fresh passkey check (app/auth/stepup.py) comes back with a
+  // link to /account/verify. Here the check runs in place instead, and then the form she filled
+  // in is sent again, so nothing she typed is lost (without a form around the link, the page is
+  // loaded again). Without JavaScript the link leads to the check page, which comes back.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-fresh-check]") : null;
+    if (!link || event.defaultPrevented || !supported()) { return; }
+    event.preventDefault();
+    var box = link.closest("[data-fresh-needed]") || link.parentNode;
+    var form = link.closest("form");
+    say(box, "working");
+    post(document, "/account/verify/options", {})
+      .then(function (options) {
+        var get = PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey);
+        return navigator.credentials.get({ publicKey: get }).then(function (cred) {
+          return post(document, "/account/verify/passkey",
+            { handle: options.handle, credential: cred.toJSON() });
+        });
+      })
+      .then(function () {
+        if (!form) { window.location.replace(window.location.href); return; }
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      })
+      .catch(function (error) {
+        if (error && error.data && error.data.error) { say(box, "failed", error.data.error); }
+        else if (error && error.name === "NotAllowedError") { say(box, "cancelled"); }
+        else { say(box, "failed"); }
+      });
+  });
+
   // An enrolment QR code carries the code after "#": fill it in, then drop it from the address.
   document.addEventListener("DOMContentLoaded", function () {
     var field = document.querySelector("[data-code-from-hash]");

@@ -6,10 +6,13 @@ from __future__ import annotations
 import itertools
 
 from playwright.sync_api import Page
+from sqlalchemy import update
+from sqlmodel import col
 
 from app import db
 from app.auth import identity, passwords
-from app.auth.models import Role, User
+from app.auth.models import AuthSession, Role, User
+from app.clock import now
 from app.orgs.models import Organisation
 from app.plans.queries import create_plan
 from app.plans.template import DEFAULT_TEMPLATE
@@ -64,3 +67,15 @@ def sign_in(page: Page, base: str, user: User) -> None:
     # With JavaScript, history.js sends the form with fetch and then replaces the page: wait for
     # the page after the sign-in, not just for the click.
     page.wait_for_url(lambda url: not url.startswith(f"{base}/login"))
+
+
+def passkey_checked(engine, user: User) -> None:  # type: ignore[no-untyped-def]
+    """As if ``user`` had just confirmed with a passkey on /account/verify: her sessions count
+    as fresh for five minutes (a password sign-in never does). For flows that are not about the
+    check itself; the check is tested in tests/web/test_stepup.py and test_passkey_flows.py."""
+    with db.write_session(engine) as session:
+        session.execute(
+            update(AuthSession)
+            .where(col(AuthSession.user_id) == user.id, col(AuthSession.ended_at).is_(None))
+            .values(verified_at=now())
+        )

@@ -19,7 +19,7 @@ from sqlmodel import select
 from app import db
 from app.auth.models import Role, User
 from app.contacts.models import Contact, Hotline
-from tests.browser.people import person, sign_in
+from tests.browser.people import passkey_checked, person, sign_in
 
 POSITION = {"latitude": 55.47664, "longitude": 8.45939}  # Esbjerg, Torvet
 MAP_LINK = "https://www.openstreetmap.org/?mlat=55.47664&mlon=8.45939#map=17/55.47664/8.45939"
@@ -107,6 +107,7 @@ def test_victim_adds_edits_reorders_and_deletes_a_contact(
     victim, plan_id = person(engine, Role.victim, "Maja")
     base = live_server.url
     sign_in(page, base, victim)
+    passkey_checked(engine, victim)  # she decides who gets the alarm (issue 12 point 1)
     page.get_by_role("link", name="Mine kontakter").click()
     page.wait_for_url(f"{base}/plans/{plan_id}/contacts")
     expect(page.locator("h1")).to_have_text("Mine kontakter")

@@ -16,7 +16,7 @@ from app.auth.models import Role
 from app.plans.models import Item
 from app.sharing.models import Grant
 from tests.browser.conftest import DESKTOP
-from tests.browser.people import person, sign_in
+from tests.browser.people import passkey_checked, person, sign_in
 
 ITEM_TEXT = "Jeg ringer til Lone, hvis han står ved døren"
 
@@ -155,8 +155,9 @@ def test_an_item_deleted_while_edited_can_be_restored(meeting):  # type: ignore[
 
 
 def test_revoking_the_grant_closes_the_caseworkers_stream(meeting, engine, new_page):  # type: ignore[no-untyped-def]
-    phone, laptop, plan_id, _victim, _caseworker = meeting
+    phone, laptop, plan_id, victim, _caseworker = meeting
     expect(laptop.locator("h1")).to_contain_text("Maja")
+    passkey_checked(engine, victim)  # who sees the plan: after a passkey check only
     phone.goto(phone.url.split("/plans/")[0] + "/plan/sharing")
     phone.get_by_role("button", name=re.compile("Tag adgangen tilbage")).first.click()
     # Within a second of the revocation the laptop no longer shows the plan.

@@ -12,6 +12,7 @@ from sqlmodel import select
 from app import db
 from app.auth import codes
 from app.auth.models import Passkey, Role, User
+from app.contacts.models import Contact
 from tests.browser.people import person, sign_in
 
 AUTHENTICATOR = {
@@ -206,6 +207,33 @@ def test_axe_on_sign_in_and_account_pages(axe, live_server, engine, path):
     axe(f"{live_server.url}{start}", setup=go)
 
 
+@pytest.mark.parametrize("where", ["contacts", "sharing", "verify"])
+def test_axe_when_the_passkey_check_is_missing(axe, live_server, engine, where):
+    """The refused form with its notice (a password session), and the check page with next."""
+    victim, plan_id = person(engine, Role.victim, f"Axe {where}")
+    base = live_server.url
+
+    def refused(page: Page) -> None:
+        sign_in(page, base, victim)
+        if where == "verify":
+            page.goto(f"{base}/account/verify?next=/plans/{plan_id}/contacts")
+            expect(page.get_by_role("link", name="Tilbage")).to_be_visible()
+            return
+        if where == "sharing":
+            page.goto(f"{base}/plan/sharing")
+            page.get_by_label("Kode").fill("ABCDE-FGHJK")
+            page.get_by_role("button", name="Giv adgang").click()
+        else:
+            page.goto(f"{base}/plans/{plan_id}/contacts")
+            page.locator("#new-name").fill("Mor")
+            page.locator("#new-phone").fill("12 34 56 78")
+            page.locator("#new-alarm").check()
+            page.locator("#add-contact").click()
+        expect(page.get_by_role("link", name="Bekræft med adgangsnøgle")).to_be_visible()
+
+    axe(f"{base}/login", setup=refused)
+
+
 def test_axe_on_the_code_page(axe, live_server, engine):
     someone = person(engine, Role.caseworker, "Kode-axe", org="Org kode")[0]
 
@@ -263,3 +291,42 @@ def test_a_code_works_only_when_the_issuer_confirms_the_phone(new_page, live_ser
     phone.wait_for_url(f"{base}/quick-exit")
     phone.goto(f"{base}/plan")
     phone.wait_for_url(PLAN_URL)
+def test_a_password_session_confirms_in_place_and_keeps_what_she_typed(
+    page, live_server, engine, browser_log
+):
+    """Issue 12 point 1: with a password only, who gets the alarm does not change; the check
+    runs where she is, and the form she filled in goes through afterwards, as she typed it."""
+    base = live_server.url
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    Authenticator(page)
+    enrol_in_browser(page, base, new_code(engine, live_server.settings, victim))
+    sign_out(page)
+    sign_in(page, base, victim)  # with the password: never a fresh passkey check
+    page.goto(f"{base}/plans/{plan_id}/contacts")
+    page.locator("#new-name").fill("Søster Lisbeth")
+    page.locator("#new-phone").fill("22 33 44 55")
+    page.locator("#new-knows").fill("Ved alt om sagen")
+    page.locator("#new-alarm").check()
+    page.locator("#add-contact").click()
+
+    expect(page.get_by_text("skal du først bekræfte med din adgangsnøgle")).to_be_visible()
+    expect(page.locator("#new-name")).to_have_value("Søster Lisbeth")
+    expect(page.locator("#new-knows")).to_have_value("Ved alt om sagen")
+    expect(page.locator("#new-alarm")).to_be_checked()
+    with db.read_session(engine) as session:
+        assert session.exec(select(Contact).where(Contact.plan_id == plan_id)).all() == []
+
+    page.get_by_role("link", name="Bekræft med adgangsnøgle").click()
+    saved = page.locator(".contact-list h3", has_text="Søster Lisbeth")
+    expect(saved).to_contain_text("Alarm")
+    with db.read_session(engine) as session:
+        [row] = session.exec(select(Contact).where(Contact.plan_id == plan_id)).all()
+    assert (row.name, row.phone, row.knows, row.alarm) == (
+        "Søster Lisbeth",
+        "+4522334455",
+        "Ved alt om sagen",
+        True,
+    )
+    assert page.url == f"{base}/plans/{plan_id}/contacts"
+    assert not [e for e in browser_log.errors() if e.kind == "pageerror"], str(browser_log)
+    assert not browser_log.csp_violations(), str(browser_log)

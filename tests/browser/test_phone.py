@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -232,6 +234,53 @@ def test_wipe_leaves_nothing(new_page, live_server, engine, online):
         expect(page.get_by_role("button", name="Lås op")).to_be_hidden()
     page.wait_for_timeout(200)  # let an unregistering worker settle
     assert page.evaluate(LEFTOVERS) == {"caches": [], "databases": [], "workers": 0}
+
+
+def still_signed_in(base: str, cookie: dict[str, Any]) -> bool:
+    """Replay a session cookie from outside the browser: does the account page open with it?"""
+    request = urllib.request.Request(
+        f"{base}/account", headers={"Cookie": f"{cookie['name']}={cookie['value']}"}
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as answer:  # the redirect to /login
+        assert answer.code == 303 and answer.headers["Location"] == "/login"
+        return False
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_wipe_leaves_no_session_that_works_online(new_page, live_server, engine, online):
+    """Issue 12 point 6: offline the session cookie survives the wipe (it is HttpOnly and
+    /logout is out of reach); the wipe's marker ends the session at the next request online."""
+    base = live_server.url
+    page, _plan_id = victim_page(new_page, base, engine)
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "tryg_session"]
+    assert still_signed_in(base, cookie)
+    if online:
+        page.goto(f"{base}/phone")
+        page.get_by_role("button", name="Slet alt på denne telefon").click()
+        expect(page).to_have_url(f"{base}/")
+    else:
+        page.context.set_offline(True)
+        page.goto(f"{base}/plan")  # the worker's offline page
+        page.get_by_role("button", name="Slet alt på denne telefon").click()
+        expect(page.get_by_text("Alt er slettet fra denne telefon.")).to_be_visible()
+        page.context.set_offline(False)
+    page.goto(f"{base}/plan")
+    expect(page).to_have_url(f"{base}/login")
+    expect(page.get_by_text(ITEM, exact=True)).to_have_count(0)
+    # Nothing left to serve a page from: no worker, no caches.
+    assert page.evaluate(LEFTOVERS) == {"caches": [], "databases": [], "workers": 0}
+    assert [c["name"] for c in page.context.cookies() if "tryg_session" in c["name"]] == []
+    # The old session is over on the server too: replaying its cookie opens nothing.
+    assert not still_signed_in(base, cookie)
 
 
 def test_a_new_worker_waits_until_the_victim_reloads(new_page, live_server_factory):

@@ -12,7 +12,7 @@ from sqlmodel import select
 from app import db
 from app.auth.models import Role
 from app.plans.models import Item
-from tests.browser.people import person, sign_in
+from tests.browser.people import passkey_checked, person, sign_in
 
 
 def item_texts(page: Page, section: Any) -> list[str]:
@@ -111,6 +111,7 @@ def test_caseworker_and_victim_see_each_others_changes_after_reload(new_page, li
 
     # The victim takes the access back; the caseworker's page leaves the plan (live, see
     # test_live.py) and any request for it shows nothing.
+    passkey_checked(engine, victim)  # who sees the plan: after a passkey check only
     phone.goto(f"{live_server.url}/plan/sharing")
     phone.get_by_role("button", name=re.compile("Tag adgangen tilbage")).click()
     expect(phone.get_by_text("Ingen andre kan se din plan lige nu.")).to_be_visible()

@@ -237,7 +237,12 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         {"direction": "up", "version": "1"},
     ),
     ("GET", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_READ, None),
-    ("POST", "/plans/{plan}/contacts/{contact}/delete"): (PLAN_WRITE, {"version": "1"}),
+    # The world's contact gets the alarm: only the victim may delete it (issue 12 point 1).
+    ("POST", "/plans/{plan}/contacts/{contact}/delete"): (
+        expect(victim=303, caseworker=403),
+        {"version": "1"},
+    ),
+    # Not deleted: restoring it is a stale write for both.
     ("POST", "/plans/{plan}/contacts/{contact}/restore"): (
         expect(victim=409, caseworker=409),
         {"version": "1"},
