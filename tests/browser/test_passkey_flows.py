@@ -291,6 +291,8 @@ def test_a_code_works_only_when_the_issuer_confirms_the_phone(new_page, live_ser
     phone.wait_for_url(f"{base}/quick-exit")
     phone.goto(f"{base}/plan")
     phone.wait_for_url(PLAN_URL)
+
+
 def test_a_password_session_confirms_in_place_and_keeps_what_she_typed(
     page, live_server, engine, browser_log
 ):
@@ -330,3 +332,54 @@ def test_a_password_session_confirms_in_place_and_keeps_what_she_typed(
     assert page.url == f"{base}/plans/{plan_id}/contacts"
     assert not [e for e in browser_log.errors() if e.kind == "pageerror"], str(browser_log)
     assert not browser_log.csp_violations(), str(browser_log)
+
+
+def test_an_admin_code_removes_the_caseworkers_old_passkeys_and_tells_her(
+    new_page, live_server, engine
+):
+    """An admin never holds a caseworker's sign-in: the code is shown on her own laptop at once,
+    completes only with her phone in front of the admin, and then her old passkey is gone."""
+    base = live_server.url
+    admin = person(engine, Role.org_admin, "Henrik", org="Dansk Stalking Center")[0]
+    with db.read_session(engine) as session:
+        org_id = session.get(User, admin.id).organisation_id  # type: ignore[union-attr]
+    sofie = person(engine, Role.caseworker, "Sofie")[0]
+    with db.write_session(engine) as session:
+        row = session.get(User, sofie.id)
+        row.organisation_id = org_id  # type: ignore[union-attr]
+        session.add(row)
+    laptop, desk, phone = new_page(), new_page(), new_page()
+    old_key = Authenticator(laptop)
+    laptop.goto(f"{base}/enrol")
+    laptop.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, sofie))
+    laptop.get_by_role("button", name="Opret adgangsnøgle").click()
+    laptop.wait_for_url(f"{base}/people")
+
+    sign_in(desk, base, admin)
+    desk.wait_for_url(f"{base}/admin")
+    desk.get_by_role("button", name="Ny kode – Sofie").click()
+    code = desk.locator(".code strong").inner_text()
+    # Sofie is told on her own laptop at her next page.
+    laptop.goto(f"{base}/people")
+    expect(laptop.locator("#account-notices")).to_contain_text("Henrik")
+
+    Authenticator(phone)
+    phone.goto(f"{base}/enrol#{code}")
+    phone.get_by_role("button", name="Opret adgangsnøgle").click()
+    number = phone.locator("[data-confirmation-number]")
+    expect(number).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+    desk.get_by_label("Tallet på telefonen").fill(number.inner_text())
+    desk.get_by_role("button", name="Bekræft").click()
+    expect(desk.get_by_role("status").filter(has_text="Telefonen er klar")).to_be_visible()
+
+    # Her old laptop session is over, and its passkey no longer signs in.
+    laptop.goto(f"{base}/people")
+    laptop.wait_for_url(f"{base}/login")
+    laptop.get_by_role("button", name="Log ind med adgangsnøgle").click()
+    expect(laptop.locator("[data-passkey-status]").first).to_contain_text("ikke kendt")
+    assert len(old_key.credentials()) == 1  # still on the laptop, refused by the server
+    with db.read_session(engine) as session:
+        keys = session.exec(select(Passkey).where(Passkey.user_id == sofie.id)).all()
+    assert len(keys) == 1 and keys[0].pending_code_id is None
+    phone.get_by_role("button", name="Log ind", exact=True).click()
+    phone.wait_for_url(f"{base}/people")

@@ -16,8 +16,14 @@ from starlette.testclient import TestClient
 from app import db
 from app.auth.models import Passkey, Role
 from tests.conftest import csrf_token
-from tests.factories import engine_of, enrol, make_org, make_user, make_victim, signed_in
-from tests.soft_authenticator import SoftAuthenticator
+from tests.factories import (
+    engine_of,
+    enrol_in_meeting,
+    make_org,
+    make_user,
+    make_victim,
+    signed_in,
+)
 
 VICTIM = "Maja Sørensen"
 CASEWORKER = "Anna Politibetjent"
@@ -68,11 +74,11 @@ def enrol_maja(client: TestClient, make_client) -> TestClient:  # type: ignore[n
     created = form(client, "/admin/caseworkers", display_name=CASEWORKER)
     assert created.status_code == 200, created.text
     office = make_client()
-    assert enrol(office, SoftAuthenticator(), code_on(created.text)).status_code == 200
+    enrol_in_meeting(client, office, created.text)
     person = form(office, "/people/new", display_name=VICTIM)
     assert person.status_code == 200 and VICTIM in person.text
     phone = make_client()
-    assert enrol(phone, SoftAuthenticator(), code_on(person.text)).status_code == 200
+    enrol_in_meeting(office, phone, person.text)
     with db.read_session(engine_of(client)) as session:
         [key] = session.exec(select(Passkey).order_by(Passkey.id.desc()).limit(1)).all()  # type: ignore[union-attr]
     assert form(phone, f"/account/passkeys/{key.id}/rename", nickname=NICKNAME).status_code == 303

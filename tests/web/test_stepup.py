@@ -266,13 +266,14 @@ def test_changing_who_gets_the_alarm_needs_a_fresh_check(client, kind):
         row = session.get(Contact, mor_id)
         row.deleted_at = now()
         session.add(row)
-    restore = form(client, f"{url}/{mor_id}/restore")
+    restore = form(client, f"{url}/{mor_id}/restore", version=str(contact(client, mor_id).version))
     assert restore.status_code == 403 and CHECK in restore.text
     assert contact(client, mor_id).deleted_at is not None
 
     # After the check: the same changes go through.
     verify(client, auth, url)
-    assert form(client, f"{url}/{mor_id}/restore").status_code == 303
+    version = str(contact(client, mor_id).version)
+    assert form(client, f"{url}/{mor_id}/restore", version=version).status_code == 303
     mor = contact(client, mor_id)
     assert mor.deleted_at is None
     assert edit(client, url, mor, phone="99 88 77 66").status_code == 303
@@ -291,7 +292,8 @@ def test_a_fresh_passkey_session_changes_the_alarm(client):
     assert edit(client, url, contact(client, mor_id), phone="99 88 77 66").status_code == 303
     r = form(client, f"{url}/{mor_id}/delete", version=str(contact(client, mor_id).version))
     assert r.status_code == 303
-    assert form(client, f"{url}/{mor_id}/restore").status_code == 303
+    version = str(contact(client, mor_id).version)
+    assert form(client, f"{url}/{mor_id}/restore", version=version).status_code == 303
     alarm = sorted(c.name for c in contacts_of(client, plan_id) if c.alarm)
     assert alarm == ["Far", "Mor", "Søster Lisbeth"]
 
