@@ -66,6 +66,16 @@ def issue_code(
         return code
 
 
+def form(client: TestClient, url: str, headers: dict[str, str] | None = None, **data: Any):  # type: ignore[no-untyped-def]
+    """POST a form the way a page would (with its CSRF token); redirects are not followed."""
+    return client.post(
+        url,
+        data={"csrftoken": csrf_token(client), **data},
+        headers=headers or {},
+        follow_redirects=False,
+    )
+
+
 def code_from_page(html: str) -> tuple[str, int]:
     """The code and its id from the code page a caseworker or admin sees."""
     code = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", html)

@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 
 from app import db
 from app.auth.models import Passkey, Role
-from tests.conftest import csrf_token
 from tests.factories import (
     engine_of,
     enrol_in_meeting,
+    form,
     make_org,
     make_user,
     make_victim,
@@ -31,16 +31,6 @@ NICKNAME = "Majas iPhone"
 USERNAME = "maja.s"
 PASSWORD = "lang og god sætning 42"
 WRONG = "Brugernavnet eller adgangskoden er forkert"
-
-
-def form(client: TestClient, url: str, **data: str):  # type: ignore[no-untyped-def]
-    return client.post(url, data={"csrftoken": csrf_token(client), **data}, follow_redirects=False)
-
-
-def code_on(page: str) -> str:
-    match = re.search(r"<strong>([A-Z0-9]{5}-[A-Z0-9]{5})</strong>", page)
-    assert match, "no code on the page"
-    return match.group(1)
 
 
 def database_file(client: TestClient) -> Path:

@@ -15,10 +15,10 @@ from sqlmodel import select
 from app import db
 from app.audit import AuditEvent
 from app.auth.models import Role
-from tests.conftest import csrf_token
 from tests.factories import (
     engine_of,
     enrol_in_meeting,
+    form,
     login,
     make_org,
     make_user,
@@ -30,15 +30,6 @@ from tests.soft_authenticator import SoftAuthenticator
 
 PASSWORD = "lang og god sætning 42"
 NEW_PASSKEY = "En ny adgangsnøgle blev tilføjet"
-
-
-def form(client, url, headers=None, **data):
-    return client.post(
-        url,
-        data={"csrftoken": csrf_token(client), **data},
-        headers=headers or {},
-        follow_redirects=False,
-    )
 
 
 def notices(client, path="/account"):

@@ -19,19 +19,10 @@ from app.auth.models import Role
 from app.contacts.models import Contact
 from app.plans.models import Item, Plan, Section
 from tests.conftest import csrf_token
-from tests.factories import engine_of, make_org, make_user, make_victim, signed_in
+from tests.factories import engine_of, form, make_org, make_user, make_victim, signed_in
 
 HTMX = {"HX-Request": "true"}
 MOR = "+4512345678"
-
-
-def form(client, url, headers=None, **data):
-    return client.post(
-        url,
-        data={"csrftoken": csrf_token(client), **data},
-        headers=headers or {},
-        follow_redirects=False,
-    )
 
 
 def meeting(make_client, **overrides):

@@ -10,13 +10,13 @@ from sqlmodel import select
 from app import db
 from app.audit import AuditEvent
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, Role, User
-from tests.conftest import csrf_token
 from tests.factories import (
     code_from_page,
     confirm,
     engine_of,
     enrol,
     enrol_in_meeting,
+    form,
     login,
     make_org,
     make_user,
@@ -27,10 +27,6 @@ from tests.factories import (
 from tests.soft_authenticator import SoftAuthenticator
 
 PASSWORD = "en lang og hemmelig sætning 7"
-
-
-def form(client, url, **data):
-    return client.post(url, data={"csrftoken": csrf_token(client), **data}, follow_redirects=False)
 
 
 def passkeys_of(client, user) -> list[Passkey]:
