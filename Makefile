@@ -66,6 +66,7 @@ lint: $(VENV)/.installed-test
 # API and asyncio do not share a process well).
 test: install-test lint
 	$(PY) -m pytest tests/unit tests/web
+	$(PY) -m pytest tests/package
 	$(PY) -m pytest tests/browser
 
 bench: install-test

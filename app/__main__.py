@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import audit, crypto, db, demo
+from app import audit, crypto, db, demo, i18n
 from app.auth import codes
 from app.auth.models import Role
 from app.orgs.models import OrgKind
@@ -23,6 +23,11 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        i18n.check_catalogs()
+    except i18n.CatalogMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
     # No access log: it would write every client's IP address (personal data) and the paths
     # they visit. Errors are logged by the app with a request id only.
     uvicorn.run(

@@ -15,7 +15,10 @@ from pathlib import Path
 from babel.core import Locale, UnknownLocaleError
 from starlette.requests import Request
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from app import resources
+
+LOCALE_DIR = resources.LOCALE
+DOMAIN = "messages"
 LANGUAGES: dict[str, str] = {"da": "Dansk", "en": "English"}
 DEFAULT = "da"
 COOKIE = "tryg_lang"
@@ -23,12 +26,38 @@ COOKIE = "tryg_lang"
 _current: ContextVar[str] = ContextVar("tryg_locale", default=DEFAULT)
 
 
+class CatalogMissing(RuntimeError):
+    """A compiled catalog is missing: the app refuses to start rather than fail every page."""
+
+
+def catalog_path(locale: str, locale_dir: Path | None = None) -> Path:
+    return (locale_dir or LOCALE_DIR) / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def check_catalogs(locale_dir: Path | None = None) -> None:
+    """Raise :class:`CatalogMissing` naming the first missing ``.mo`` file and how to make it.
+
+    Run at start-up (``create_app``): without it a missing catalog became a 500 on every page.
+    """
+    locale_dir = locale_dir or LOCALE_DIR
+    for locale in LANGUAGES:
+        if locale == "en":
+            continue
+        path = catalog_path(locale, locale_dir)
+        if not path.is_file():
+            raise CatalogMissing(
+                f"Oversættelseskataloget mangler: {path}. Kompilér det fra .po-filen med"
+                f" `make catalogs` (eller `pybabel compile -d {locale_dir} -D {DOMAIN}`);"
+                " en wheel bygget med `pip install .` har det med."
+            )
+
+
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
     if locale == "en":
         # English is the source language: msgids are shown as they are.
         return _gettext.NullTranslations()
-    return _gettext.translation("messages", localedir=LOCALE_DIR, languages=[locale])
+    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[locale])
 
 
 def set_locale(locale: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import crypto, db, home, language, ratelimit
+from app import crypto, db, home, i18n, language, ratelimit, resources
 from app.auth import enrolment, handshake, notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
@@ -35,7 +34,7 @@ from app.settings import Settings
 from app.sharing import routes as sharing_routes
 from app.web import Errors, error_page, http_exception
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = resources.STATIC
 
 
 def configure_logging(level: str) -> None:
@@ -46,6 +45,7 @@ def configure_logging(level: str) -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    i18n.check_catalogs()
     crypto.configure(crypto.Cipher.from_settings(settings))
     configure_logging(settings.log_level)
 

@@ -23,12 +23,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, resources
 from app.i18n import N_, _
 
 log = logging.getLogger("tryg.web")
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = resources.TEMPLATES
 
 
 LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")

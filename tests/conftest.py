@@ -1,9 +1,15 @@
-"""Shared fixtures: an app on a fresh database per test, and PostgreSQL when available."""
+"""Shared fixtures: an app on a fresh database per test, and PostgreSQL when available.
+
+Migrating a database takes seconds and most tests need one: the migrations run once per test
+run into a template SQLite file, and each test gets a copy of it (``settings``,
+``migrated_sqlite_copy``). PostgreSQL tests make their own fresh database.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +19,7 @@ from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app import crypto
+from app import crypto, db
 from app.db import normalise_url
 from app.main import create_app
 from app.settings import Settings
@@ -28,13 +34,40 @@ def _data_key() -> None:
     crypto.configure(crypto.Cipher.from_settings(Settings()))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per test run. Copy it, never
+    open it: :func:`migrated_sqlite_copy`."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    try:
+        db.migrate(engine)
+        with engine.connect() as conn:  # everything into the main file: no -wal to copy
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Development settings on a fresh SQLite file, as TestClient sees the site."""
+def migrated_sqlite_copy(migrated_sqlite: Path) -> Callable[[Path], str]:
+    """``migrated_sqlite_copy(path)``: a fresh, fully migrated database at ``path``; its URL."""
+
+    def copy(path: Path) -> str:
+        shutil.copyfile(migrated_sqlite, path)
+        return f"sqlite:///{path}"
+
+    return copy
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_sqlite_copy: Callable[[Path], str]) -> Settings:
+    """Development settings on a fresh (already migrated) SQLite file, as TestClient sees the
+    site. The app's migrate-on-start finds nothing to do."""
     # TestClient reads a response to its end, so live streams end at once here
     # (after their first messages); browser tests use the real lifetime.
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'tryg.db'}",
+        database_url=migrated_sqlite_copy(tmp_path / "tryg.db"),
         origin="http://testserver",
         live_stream_s=0,
     )

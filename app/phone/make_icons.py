@@ -11,9 +11,10 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parents[2] / "static" / "icons"
+from app import resources
+
+HERE = resources.STATIC / "icons"
 RGB = tuple[int, int, int]
 # (x, y) in 0..1 → colour; ``None`` means the background.
 Shape = Callable[[float, float], RGB | None]

@@ -11,14 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from pathlib import Path
 
+from app import resources
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "service_worker" / "sw.js"
-STATIC = ROOT / "static"
-TEMPLATES = ROOT / "templates"
+SOURCE = resources.SERVICE_WORKER / "sw.js"
+STATIC = resources.STATIC
+TEMPLATES = resources.TEMPLATES
 
 # Same-origin URLs the worker stores at install; the offline page is rendered by the app.
 OFFLINE_URL = "/offline"

@@ -3,6 +3,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import MetaData, Table, inspect, text
 from sqlmodel import select
 
@@ -16,8 +17,8 @@ from app.sharing.access import granted_victims
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 't.db'}")
+def engine(tmp_path, migrated_sqlite_copy):
+    engine = db.make_engine(migrated_sqlite_copy(tmp_path / "t.db"))
     db.migrate(engine)
     yield engine
     engine.dispose()
@@ -71,6 +72,27 @@ def test_migrations_are_idempotent(engine):
     db.migrate(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"organisation", "user", "alembic_version"} <= tables
+
+
+def test_migrate_on_an_up_to_date_database_runs_no_migration_script(engine, monkeypatch):
+    """Every app start (and every test's app) migrates: on a current database that must stay
+    one query, not alembic loading every script."""
+    monkeypatch.setattr(command, "upgrade", lambda *a, **k: pytest.fail("alembic upgrade ran"))
+    assert db.is_migrated(engine)
+    db.migrate(engine)
+
+
+def test_migrate_brings_an_empty_database_to_the_newest_revision(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert not db.is_migrated(engine)
+        db.migrate(engine)
+        assert db.is_migrated(engine)
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert {current} == db.head_revisions()
+    finally:
+        engine.dispose()
 
 
 def test_sql_errors_do_not_carry_parameters(engine):

@@ -89,3 +89,26 @@ def test_every_msgid_has_a_danish_translation(tmp_path):
         if not message or message.fuzzy or not all(values):
             missing.append(msgid)
     assert not missing, f"Danish translation missing for: {missing}"
+
+
+def test_a_missing_catalog_stops_the_app_at_start_naming_the_file(tmp_path, monkeypatch):
+    from app.main import create_app
+    from app.settings import Settings
+
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    with pytest.raises(i18n.CatalogMissing) as caught:
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    message = str(caught.value)
+    assert str(tmp_path / "locale" / "da" / "LC_MESSAGES" / "messages.mo") in message
+    assert "pybabel compile" in message and "make catalogs" in message
+
+
+def test_serve_without_a_catalog_exits_with_the_reason(tmp_path, monkeypatch, capsys):
+    import uvicorn
+
+    from app.__main__ import main
+
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the server started"))
+    assert main(["serve"]) == 2
+    assert "messages.mo" in capsys.readouterr().err
