@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import crypto, db, home, i18n, language, ratelimit, resources
+from app import crypto, db, home, i18n, language, ratelimit, resources, web
 from app.auth import enrolment, handshake, notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     i18n.check_catalogs()
     crypto.configure(crypto.Cipher.from_settings(settings))
     configure_logging(settings.log_level)
+    # Called by templates/auth/_notices.html, so only a full page pays for the query.
+    web.page_extra("account_notices", notices.pending)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

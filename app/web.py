@@ -7,6 +7,7 @@ drift from the page. Responses say ``Vary: HX-Request``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -99,18 +100,18 @@ def base_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "languages": i18n.LANGUAGES,
         "user": user,
-        # Called by templates/auth/_notices.html, so only a full page pays for the query.
-        "account_notices": _account_notices(request),
-    }
+    } | {name: functools.partial(load, request) for name, load in PAGE_EXTRAS.items()}
 
 
-def _account_notices(request: Request) -> Callable[[], list[Any]]:
-    def load() -> list[Any]:
-        from app.auth.notices import pending  # late: notices renders through this module
+# Loaders that templates call for a full page only (so fragments pay nothing), registered by
+# the modules above this one when the app is built (e.g. the account notices): plumbing never
+# imports a module that renders through it.
+PAGE_EXTRAS: dict[str, Callable[[Request], Any]] = {}
 
-        return pending(request)
 
-    return load
+def page_extra(name: str, load: Callable[[Request], Any]) -> None:
+    """Offer ``name()`` to every template; it calls ``load(request)`` when a template asks."""
+    PAGE_EXTRAS[name] = load
 
 
 def render_text(
