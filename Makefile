@@ -62,7 +62,7 @@ run: install
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
-# Fast tests and browser tests run in separate pytest processes (DESIGN §8: Playwright's sync
+# Fast tests and browser tests run in separate pytest processes (docs/design.md §8: Playwright's sync
 # API and asyncio do not share a process well).
 test: install-test lint
 	$(PY) -m pytest tests/unit tests/web

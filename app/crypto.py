@@ -1,4 +1,4 @@
-"""Field encryption at rest (DESIGN.md §2 point 8): AES-256-GCM under an application key.
+"""Field encryption at rest (docs/design.md §2 point 8): AES-256-GCM under an application key.
 
 Someone with a copy of the database or a backup must not be able to read plan text, contacts or
 the diary. Each value is sealed on its own::

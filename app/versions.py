@@ -1,4 +1,5 @@
-"""No lost update (DESIGN §4): every editable row has a ``version``; a write names the version it
+"""No lost update (docs/design.md §4): every editable row has a ``version``; a write names the
+version it
 saw and is ``UPDATE … WHERE id = … AND version = … AND deleted_at IS NULL`` (``IS NOT NULL`` for
 a restore). Zero rows means
 someone else came first: :class:`StaleWrite`, never an overwrite."""

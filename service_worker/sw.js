@@ -1,4 +1,4 @@
-/* Tryg's service worker (DESIGN §6), served at /sw.js by app/phone/routes.py, which fills in the
+/* Tryg's service worker (docs/design.md §6), served at /sw.js by app/phone/routes.py, which fills in the
    three placeholders below. What it does, and what it never does:
 
    - Precaches the static assets, htmx (from the configured URL, checked against its SRI hash)

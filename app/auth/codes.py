@@ -4,7 +4,8 @@ handshake that makes a redeemed code worth something.
 A human code has 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S,
 8/B), shown as ``ABCDE-FGHJK``: about 45 bits, against a rate limit of ten tries a minute.
 
-A code read out over the telephone must be worth nothing (DESIGN.md §2, "two people, one room").
+A code read out over the telephone must be worth nothing (docs/design.md §2, "two people, one
+room").
 So redeeming a code only registers a *pending* passkey and shows a six-digit confirmation on the
 new phone; the passkey becomes usable when the person who issued the code types those digits on
 their own screen, within the code's lifetime. Five wrong tries void the code. Until then the new

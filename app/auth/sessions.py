@@ -152,7 +152,7 @@ def mark_verified(session: Session, session_id: int) -> None:
 
 def is_fresh(auth: AuthSession | None) -> bool:
     """A passkey check with user verification within the last five minutes. A password never
-    counts (DESIGN.md §2: "fresh means a passkey"): it is needed for anything that changes how
+    counts (docs/design.md §2: "fresh means a passkey"): it is needed for anything that changes how
     someone signs in, who sees the plan or who gets the alarm."""
     if auth is None or auth.verified_at is None:
         return False

@@ -251,7 +251,8 @@ def contacts_page(request: Request) -> Response:
 
 
 def _victim_decides(access: PlanAccess, values: dict[str, Any], contact: Contact | None) -> None:
-    """Where the alarm goes is the victim's decision alone (DESIGN §2 point 5: someone may phone
+    """Where the alarm goes is the victim's decision alone (docs/design.md §2 point 5: someone may
+    phone
     a caseworker pretending to be the victim). A caseworker cannot change an existing contact's
     number, nor make anyone an alarm recipient."""
     if access.is_victim:

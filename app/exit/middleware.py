@@ -1,4 +1,4 @@
-"""One history entry for form posts (DESIGN §5): the server half of static/js/history.js.
+"""One history entry for form posts (docs/design.md §5): the server half of static/js/history.js.
 
 A browser adds a history entry for every form it submits, and no script can turn that into a
 replace. So history.js sends a form with ``fetch`` and the header ``X-Tryg-Replace``; a fetch

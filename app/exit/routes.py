@@ -1,4 +1,5 @@
-"""Quick exit (DESIGN §5): the page that explains the button honestly before the victim relies
+"""Quick exit (docs/design.md §5): the page that explains the button honestly before the victim
+relies
 on it, the victim's "sign me out when I leave" choice, and the beacon that choice sends."""
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""The phone (DESIGN §6): the installable app, the service worker, the offline copy, disguise."""
+"""The phone (docs/design.md §6): the installable app, the service worker, the offline copy,
+disguise."""

@@ -1,4 +1,4 @@
-"""The phone (DESIGN §6): manifest, service worker, offline page, offline copy, disguise.
+"""The phone (docs/design.md §6): manifest, service worker, offline page, offline copy, disguise.
 
 * ``/manifest.webmanifest`` — the web app manifest; its name and icons follow the signed-in
   user's disguise (the ``<link rel="manifest">`` says ``crossorigin="use-credentials"`` so the

@@ -1,4 +1,4 @@
-"""The default stalking safety plan template (DESIGN §3), in Danish and English.
+"""The default stalking safety plan template (docs/design.md §3), in Danish and English.
 
 Fourteen sections in crisis order, "Når jeg er i akut fare" first. Each item is either a prompt
 the victim completes ("Jeg løber hen til: …") or an action to tick off. Items are written for the

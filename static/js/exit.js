@@ -1,4 +1,4 @@
-/* Quick exit (DESIGN §5). Standalone on purpose: no htmx, no other script, no inline code, so it
+/* Quick exit (docs/design.md §5). Standalone on purpose: no htmx, no other script, no inline code, so it
    works when the CDN is unreachable and on the offline and unlock screens.
 
    The button "Forlad siden", the hidden skip link (anything with [data-exit]) and Shift pressed

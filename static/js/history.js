@@ -1,4 +1,4 @@
-/* One history entry (DESIGN §5). Standalone: no htmx, no other script.
+/* One history entry (docs/design.md §5). Standalone: no htmx, no other script.
 
    Quick exit replaces Tryg's history entry with the exit site; that only leaves no way back if
    Tryg never had more than one entry. So in-app navigation replaces the URL instead of pushing:

@@ -1,4 +1,4 @@
-/* Live co-editing (DESIGN §4). One behaviour: keep this screen current without losing a word.
+/* Live co-editing (docs/design.md §4). One behaviour: keep this screen current without losing a word.
 
    htmx's SSE extension holds the stream (#live, hx-sse:connect); each event names what changed
    and the listening parts of the page re-fetch themselves (hx-trigger="… from:#live"). This file

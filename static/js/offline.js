@@ -1,4 +1,4 @@
-/* The offline copy on the phone (DESIGN §2 point 3, §6), the page side of it.
+/* The offline copy on the phone (docs/design.md §2 point 3, §6), the page side of it.
 
    Key design: at setup the victim chooses a PIN or passphrase. The page makes an RSA-OAEP key
    pair; the private key (PKCS#8 bytes) is encrypted with AES-GCM under a key derived from the

@@ -1,4 +1,4 @@
-/* The service worker's life cycle on the page (DESIGN §6): register /sw.js; when a new version
+/* The service worker's life cycle on the page (docs/design.md §6): register /sw.js; when a new version
    has installed and waits, offer "Ny version — genindlæs"; the button lets it take over, and
    every open page reloads the moment it does, so a new worker never serves an old page. */
 (function () {

@@ -1,4 +1,5 @@
-"""Browser test harness (DESIGN §8): the real app under uvicorn, driven by Playwright on Chromium.
+"""Browser test harness (docs/design.md §8): the real app under uvicorn, driven by Playwright on
+Chromium.
 
 Fixtures, all reusable by any test under ``tests/browser/``:
 

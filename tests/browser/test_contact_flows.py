@@ -199,7 +199,7 @@ def test_victim_adds_edits_reorders_and_deletes_a_contact(
         ("Mor", "+4520304050", None),
     ]
     if javascript:
-        # htmx swapped the list in place: no page loads, one history entry (DESIGN §5).
+        # htmx swapped the list in place: no page loads, one history entry (docs/design.md §5).
         assert page.evaluate("history.length") == history_before
         assert not browser_log.csp_violations(), str(browser_log)
         # (The 422 of the bad number is a console "error" by Chromium's standards.)

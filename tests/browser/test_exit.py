@@ -1,4 +1,5 @@
-"""Quick exit in real Chromium (DESIGN §5): button, skip link and Shift×3 leave for the exit URL;
+"""Quick exit in real Chromium (docs/design.md §5): button, skip link and Shift×3 leave for the
+exit URL;
 the screen is covered and the title blank before the navigation starts; Tryg keeps one history
 entry, so Back after an exit never shows Tryg; the "sign me out" choice ends the session."""
 
@@ -263,7 +264,7 @@ def test_exit_button_stays_on_screen_when_scrolling(new_page, live_server, viewp
     expect(button).to_be_in_viewport()
     box = button.bounding_box()
     assert box is not None and 0 <= box["y"] < 20, box
-    if viewport == PHONE:  # full width on phones (DESIGN §5)
+    if viewport == PHONE:  # full width on phones (docs/design.md §5)
         assert box["width"] >= viewport["width"] - 40, box
 
 

@@ -173,7 +173,7 @@ def test_htmx_swaps_the_exit_explanation_in_place(page, browser_log, live_server
     # Only the fragment was swapped in: no second page inside the page.
     expect(help_box.locator("h1, .exit-button, footer")).to_have_count(0)
     expect(_exit_button(page)).to_have_count(1)
-    # No navigation, no new history entry (DESIGN §5: Tryg keeps one history entry).
+    # No navigation, no new history entry (docs/design.md §5: Tryg keeps one history entry).
     assert page.url == live_server.url + "/"
     assert page.evaluate("history.length") == history_before
     expect(page.locator("h1")).to_have_text("Din sikkerhedsplan")

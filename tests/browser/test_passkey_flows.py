@@ -1,4 +1,4 @@
-"""Passkeys in real Chromium with its virtual authenticator (DESIGN §8)."""
+"""Passkeys in real Chromium with its virtual authenticator (docs/design.md §8)."""
 
 from __future__ import annotations
 
@@ -248,7 +248,8 @@ def test_axe_on_the_code_page(axe, live_server, engine):
 
 
 def test_a_code_works_only_when_the_issuer_confirms_the_phone(new_page, live_server, engine):
-    """The meeting handshake (DESIGN §2, "two people, one room") in real Chromium: a redeemed
+    """The meeting handshake (docs/design.md §2, "two people, one room") in real Chromium: a
+    redeemed
     code gives no plan and no usable passkey until the caseworker types what the phone shows."""
     base = live_server.url
     caseworker = person(engine, Role.caseworker, "Anna", org="Esbjerg Lokalpoliti")[0]

@@ -1,4 +1,5 @@
-"""The phone in real Chromium (DESIGN §2 point 3, §6): installable, readable offline only after
+"""The phone in real Chromium (docs/design.md §2 point 3, §6): installable, readable offline only
+after
 an unlock, wiped in one tap, updated only through a reload, disguised per victim.
 
 One module-scoped app; the update test starts its own app, because it "deploys" a changed

@@ -83,7 +83,7 @@ def test_victim_adds_edits_ticks_reorders_and_deletes_an_item(
     mine = [i for i in saved if "Føtex" in i.text]
     assert len(mine) == 1 and mine[0].done and mine[0].deleted_at is None
     if javascript:
-        # htmx swapped sections in place: no page loads, one history entry (DESIGN §5).
+        # htmx swapped sections in place: no page loads, one history entry (docs/design.md §5).
         assert page.evaluate("history.length") == history_before
         assert not browser_log.csp_violations(), str(browser_log)
 

@@ -1,4 +1,5 @@
-"""The default safety plan template: DESIGN §3's sections, both languages, a strict JSON form."""
+"""The default safety plan template: docs/design.md §3's sections, both languages, a strict JSON
+form."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from app.plans.template import (
     section_title,
 )
 
-# DESIGN §3, in order: (key, Danish title, English title).
+# docs/design.md §3, in order: (key, Danish title, English title).
 DESIGN_SECTIONS = [
     ("danger", "Når jeg er i akut fare", "In immediate danger"),
     ("warning_signs", "Advarselstegn", "Warning signs"),

@@ -486,7 +486,7 @@ def test_caseworker_reads_and_writes_are_audited_with_ids_only(client, make_clie
         ("plan_changed", anna.id, victim.id, f"contact={contact.id} add"),
     ]
     assert "Hemmelig" not in " ".join(e.detail for e in events)
-    # Only the victim decides who gets the alarm (DESIGN §2 point 5).
+    # Only the victim decides who gets the alarm (docs/design.md §2 point 5).
     assert contact.alarm is False
     assert "åbnes en SMS til: Mor Hemmelig" not in client.get(url).text
 

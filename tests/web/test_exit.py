@@ -1,4 +1,4 @@
-"""Quick exit on the server (DESIGN §5): the explanation, the "sign me out" choice and its
+"""Quick exit on the server (docs/design.md §5): the explanation, the "sign me out" choice and its
 beacon, and the redirect-as-replace answer that keeps Tryg at one history entry."""
 
 from __future__ import annotations

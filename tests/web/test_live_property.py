@@ -1,4 +1,4 @@
-"""No acknowledged write is lost (DESIGN §4), under random interleavings of several people.
+"""No acknowledged write is lost (docs/design.md §4), under random interleavings of several people.
 
 Three people (the victim and two caseworkers) read the plan, edit and tick its items, and meet
 conflicts — each acting only on what their last page showed them, as a browser would. Whenever a

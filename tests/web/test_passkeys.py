@@ -38,7 +38,8 @@ def test_enrol_sign_out_and_sign_in_again(client):
     victim = make_user(client, Role.victim, "Demo")
     auth = SoftAuthenticator()
     r = enrol(client, auth, issue_code(client, victim))
-    # The first sign-in lands on the quick-exit explanation (DESIGN §5), later ones on the plan.
+    # The first sign-in lands on the quick-exit explanation (docs/design.md §5), later ones on the
+    # plan.
     assert r.status_code == 200 and r.json() == {"redirect": "/quick-exit"}
     page = client.get("/account")
     assert page.status_code == 200 and "Telefon" in page.text

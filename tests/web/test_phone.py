@@ -1,4 +1,5 @@
-"""The phone (DESIGN §6) over HTTP: manifest, worker, offline page, disguise, offline copy."""
+"""The phone (docs/design.md §6) over HTTP: manifest, worker, offline page, disguise, offline
+copy."""
 
 from __future__ import annotations
 
