@@ -14,7 +14,7 @@ async def home(request: Request) -> Response:
     return render(request, "home/index.html")
 
 
-async def healthz(request: Request) -> Response:
+def healthz(request: Request) -> Response:
     ok = db.ping(request.app.state.engine)
     return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
 

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(BodyLimit, limit=settings.max_body_bytes, error_page=error_page),
         Middleware(CSRF, settings=settings, error_page=error_page),
         Middleware(WipeMarker, settings=settings),  # a wipe done offline signs out
-        Middleware(SessionAuth, settings=settings),
+        Middleware(SessionAuth, settings=settings, preload=notices.preload),
         Middleware(RedirectsForReplace),  # history.js: a form's redirect as a replace
     ]
     app = Starlette(

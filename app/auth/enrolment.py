@@ -117,7 +117,7 @@ def _people_context(session: Session, caseworker: User) -> dict[str, Any]:
     return {"caseload": caseload, "counts": counts, "errors": {}, "name": ""}
 
 
-async def people(request: Request) -> Response:
+def people(request: Request) -> Response:
     caseworker = require(request, Role.caseworker)
     with db.read_session(request.app.state.engine) as session:
         context = _people_context(session, caseworker)

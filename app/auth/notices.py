@@ -16,22 +16,25 @@ signed-in user; fragments, static files and streams never render base.html and c
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from app import db, i18n
 from app.audit import AuditEvent
 from app.auth.access import current_auth, require
-from app.auth.models import AuthSession, EnrolmentCode, Role
+from app.auth.models import AuthSession, EnrolmentCode, Role, User
 from app.clock import now
 from app.i18n import _, ngettext
 from app.language import safe_next
@@ -294,14 +297,47 @@ def _since(auth: AuthSession) -> datetime:
     return max(created, _aware(seen)) if seen is not None else created
 
 
+# Requests that never render a full page: nothing to preload for them.
+NO_PAGE = ("/sw.js", "/manifest.webmanifest", "/healthz", "/phone/copy")
+
+
+def preload(engine: Engine, user: User, auth: AuthSession, scope: Scope) -> list[Notice] | None:
+    """This device's notices for a full page, loaded in the session lookup's thread (so the
+    page's template never queries on the event loop); None for requests that show no page."""
+    request = Request(scope)
+    path = scope["path"]
+    if scope["method"] != "GET" or is_htmx(request) or path in NO_PAGE or path.endswith("/events"):
+        return None
+    i18n.set_locale(i18n.choose_locale(request, user.locale))
+    return _load(engine, user, auth)
+
+
 def pending(request: Request) -> list[Notice]:
     """This device's notices, newest first (none for a visitor who is not signed in)."""
     state = request.scope.get("state", {})
+    if isinstance(state.get("preloaded"), list):
+        return state["preloaded"]
+    if _on_the_event_loop():
+        # A page rendered on the loop (an error page from the exception handler) shows no
+        # notices rather than query there; the next page shows them.
+        return []
     auth: AuthSession | None = state.get("auth")
     user = state.get("user")
     if auth is None or user is None:
         return []
-    with db.read_session(request.app.state.engine) as session:
+    return _load(request.app.state.engine, user, auth)
+
+
+def _on_the_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _load(engine: Engine, user: User, auth: AuthSession) -> list[Notice]:
+    with db.read_session(engine) as session:
         events = list(
             session.exec(
                 select(AuditEvent)
@@ -320,7 +356,7 @@ def pending(request: Request) -> list[Notice]:
         )
         if not events:
             return []
-        texts = describe_all(session, events, user.id)
+        texts = describe_all(session, events, user.id)  # type: ignore[arg-type]
     notices = []
     for event, text in zip(events, texts, strict=True):
         link, link_text = _link(event)

@@ -373,7 +373,7 @@ def _needs_fresh_check(request: Request, back: str = "/account") -> Response | N
     return RedirectResponse(verify, status_code=303)
 
 
-async def account(request: Request) -> Response:
+def account(request: Request) -> Response:
     user = require(request)
     return render(request, "auth/account.html", _account_context(request, user))
 
@@ -553,7 +553,7 @@ def delete_password(request: Request) -> Response:
 # ---------------------------------------------------------------- sessions
 
 
-async def sessions_page(request: Request) -> Response:
+def sessions_page(request: Request) -> Response:
     user = require(request)
     with db.read_session(_engine(request)) as session:
         rows = session.exec(

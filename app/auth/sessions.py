@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -210,13 +213,26 @@ def is_active(engine: Engine, settings: Settings, session_id: int) -> bool:
     return row is not None and _counts(row[0], row[1], settings, now())
 
 
+# Called with (engine, user, auth, scope) in the lookup's thread; its result goes to
+# ``request.state.preloaded`` (see app/auth/notices.py ``preload``).
+Preload = Callable[[Engine, User, AuthSession, Scope], Any]
+
+
 class SessionAuth:
     """Puts ``user`` and ``auth`` (or None) into ``request.state`` for every request."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, preload: Preload | None = None) -> None:
         self.app = app
         self.settings = settings
         self.cookie = cookie_name(settings)
+        self.preload = preload
+
+    def _work(self, engine: Engine, token: str, scope: Scope) -> tuple[Current | None, Any]:
+        """Everything this middleware needs from the database, in one trip off the loop."""
+        current = lookup(engine, self.settings, token)
+        if current is None or self.preload is None:
+            return current, None
+        return current, self.preload(engine, current.user, current.auth, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
@@ -227,9 +243,15 @@ class SessionAuth:
         request = Request(scope)
         token = request.cookies.get(self.cookie)
         if token:
-            current = lookup(scope["app"].state.engine, self.settings, token)
+            # Off the event loop, once: the lookup reads (and every minute writes) the database,
+            # and what a full page shows of the account (notices) comes along.
+            current, extra = await run_in_threadpool(
+                self._work, scope["app"].state.engine, token, scope
+            )
             if current is not None:
                 state["user"], state["auth"] = current.user, current.auth
+            if extra is not None:
+                state["preloaded"] = extra
         # Set for every request (JSON answers too), so no language leaks between requests.
         user = state["user"]
         i18n.set_locale(i18n.choose_locale(request, user.locale if user else None))

@@ -16,6 +16,7 @@ When the request itself signs in (the answer sets a new session cookie), that co
 from __future__ import annotations
 
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -84,8 +85,12 @@ class WipeMarker:
         token = cookies.get(self.session_cookie)
         if token:
             client = scope.get("client")
-            end_wiped_session(
-                scope["app"].state.engine, self.settings, token, client[0] if client else ""
+            await run_in_threadpool(  # database work never runs on the event loop
+                end_wiped_session,
+                scope["app"].state.engine,
+                self.settings,
+                token,
+                client[0] if client else "",
             )
         # The rest of the app sees a request without the session and without the marker.
         drop = {self.marker, self.session_cookie}

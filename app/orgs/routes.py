@@ -39,7 +39,7 @@ def _my_caseworker(session: Session, admin: User, user_id: int) -> User:
     return person
 
 
-async def admin_page(request: Request) -> Response:
+def admin_page(request: Request) -> Response:
     admin = require(request, Role.org_admin)
     with db.read_session(request.app.state.engine) as session:
         ctx = context_for_admin(session, admin) | {"org": _org(session, admin)}

@@ -99,7 +99,7 @@ def _context(session: Session, admin: User, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def template_page(request: Request) -> Response:
+def template_page(request: Request) -> Response:
     admin = require(request, Role.org_admin)
     with db.read_session(request.app.state.engine) as session:
         context = _context(session, admin)

@@ -62,7 +62,7 @@ def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
     return render(request, "sharing/sharing.html", context, status_code=403)
 
 
-async def sharing_page(request: Request) -> Response:
+def sharing_page(request: Request) -> Response:
     user = require(request, Role.victim)
     with db.read_session(request.app.state.engine) as session:
         context = _sharing_context(session, _own_plan(session, user))
@@ -179,7 +179,7 @@ def share_code(request: Request) -> Response:
     )
 
 
-async def activity(request: Request) -> Response:
+def activity(request: Request) -> Response:
     """Every read and change by anyone but the victim, and everything that touched how she
     signs in (codes, passkeys, password, password sign-ins, resets, her own too), newest first."""
     user = require(request, Role.victim)
