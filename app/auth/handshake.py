@@ -20,8 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db
-from app.auth import codes, sessions
-from app.auth.access import require
+from app.auth import codes, sessions, stepup
+from app.auth.access import current_auth, require
 from app.auth.models import EnrolmentCode, Passkey, Role, User
 from app.i18n import N_, _
 from app.web import form_endpoint, render
@@ -34,6 +34,10 @@ REFUSALS = {
     "too_many": N_("Too many wrong numbers. The code no longer works. Make a new code."),
     "expired": N_("The code has expired. Make a new code."),
     "voided": N_("The code no longer works. Make a new code."),
+    "password_only": N_(
+        "You signed in with a password. Confirm with your passkey first: someone who only knows "
+        "your password must not be able to give a phone access."
+    ),
 }
 
 
@@ -90,8 +94,17 @@ def reset_logins(session: Session, person: User, keep: list[int]) -> str:
 
 
 def confirm(request: Request, form: FormData) -> Response:
+    """Only an issuer whose session passed a passkey check may confirm: a stolen staff password
+    alone must not be able to issue a code and confirm its own phone."""
     issuer = require(request, Role.caseworker, Role.org_admin)
     typed = str(form.get("confirmation", ""))[:20]
+    auth = current_auth(request)
+    if auth is None or auth.verified_at is None:
+        with db.read_session(request.app.state.engine) as session:
+            row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
+        context = _context(row, person, _(REFUSALS["password_only"]))
+        context["verify"] = stepup.verify_url(f"/codes/{row.id}")
+        return render(request, "auth/confirm.html", context, status_code=403)
     with db.write_session(request.app.state.engine) as session:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         waiting = list(session.exec(select(Passkey.id).where(Passkey.pending_code_id == row.id)))
@@ -101,18 +114,30 @@ def confirm(request: Request, form: FormData) -> Response:
         except codes.ConfirmError as exc:
             # Committed as it is: the failure count (and a voided code) must stick.
             audit.record(
-                session, "code_confirm_refused", actor_id=issuer.id, subject_id=person.id,
-                ip=ip, detail=exc.reason,
+                session,
+                "code_confirm_refused",
+                actor_id=issuer.id,
+                subject_id=person.id,
+                ip=ip,
+                detail=exc.reason,
             )
             context = _context(row, person, _(REFUSALS[exc.reason]))
             return render(request, "auth/confirm.html", context, status_code=400)
         audit.record(
-            session, "code_confirmed", actor_id=issuer.id, subject_id=person.id, ip=ip,
+            session,
+            "code_confirmed",
+            actor_id=issuer.id,
+            subject_id=person.id,
+            ip=ip,
             detail=f"{row.purpose} code={row.id}",
         )
         if row.purpose in codes.RESETS:
             audit.record(
-                session, "login_reset", actor_id=issuer.id, subject_id=person.id, ip=ip,
+                session,
+                "login_reset",
+                actor_id=issuer.id,
+                subject_id=person.id,
+                ip=ip,
                 detail=reset_logins(session, person, waiting),
             )
     return RedirectResponse(f"/codes/{row.id}", status_code=303)

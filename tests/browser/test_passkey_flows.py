@@ -13,7 +13,7 @@ from app import db
 from app.auth import codes
 from app.auth.models import Passkey, Role, User
 from app.contacts.models import Contact
-from tests.browser.people import person, sign_in
+from tests.browser.people import passkey_checked, person, sign_in
 
 AUTHENTICATOR = {
     "protocol": "ctap2",
@@ -256,6 +256,7 @@ def test_a_code_works_only_when_the_issuer_confirms_the_phone(new_page, live_ser
     laptop, phone = new_page(viewport={"width": 1280, "height": 900}), new_page()
     sign_in(laptop, base, caseworker)
     laptop.wait_for_url(f"{base}/people")
+    passkey_checked(engine, caseworker)  # confirming needs a passkey-checked session
     laptop.get_by_label("Det navn, personen vil vises med").fill("Maja")
     laptop.get_by_role("button", name="Opret og vis kode").click()
     code = laptop.locator(".code strong").inner_text()
@@ -358,6 +359,7 @@ def test_an_admin_code_removes_the_caseworkers_old_passkeys_and_tells_her(
 
     sign_in(desk, base, admin)
     desk.wait_for_url(f"{base}/admin")
+    passkey_checked(engine, admin)  # confirming needs a passkey-checked session
     desk.get_by_role("button", name="Ny kode – Sofie").click()
     code = desk.locator(".code strong").inner_text()
     # Sofie is told on her own laptop at her next page.

@@ -359,3 +359,26 @@ def test_a_revoked_caseworker_cannot_confirm_her_code(client, make_client):
             session.delete(grant)
     assert confirm(client, code_id, shown).status_code == 404
     assert caseworker.id is not None
+
+
+def test_a_stolen_staff_password_cannot_confirm_a_phone(client, make_client):
+    """Someone who knows only the caseworker's password signs in as her, makes a code for the
+    victim and redeems it on his own phone: he cannot confirm it himself."""
+    org = make_org(client)
+    caseworker = make_user(client, Role.caseworker, "Anna", org=org)
+    signed_in(client, caseworker)
+    victim = make_victim(client, "Maja", caseworker)
+    r = form(client, "/account/password/set", username="anna.p", password=PASSWORD)
+    assert r.status_code == 303
+    stalker = make_client()
+    assert form(stalker, "/login/password", username="anna.p", password=PASSWORD).status_code == 303
+    page = form(stalker, f"/people/{victim.id}/code").text
+    code, code_id = code_from_page(page)
+    phone, key = make_client(), SoftAuthenticator()
+    shown = enrol(phone, key, code).json()["confirmation"]
+    refused = confirm(stalker, code_id, shown)
+    assert refused.status_code == 403 and "Bekræft først med din adgangsnøgle" in refused.text
+    assert 'href="/account/verify?next=/codes/' in refused.text
+    assert login(phone, key).status_code == 400
+    # The real caseworker, signed in with her passkey, can.
+    assert confirm(client, code_id, shown).status_code == 303
