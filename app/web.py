@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, inputs  # inputs also registers the {x:id} path convertor
 from app.i18n import N_, _
 
 log = logging.getLogger("tryg.web")
@@ -68,6 +68,7 @@ def form_endpoint(handler: FormHandler) -> Callable[[Request], Awaitable[Respons
 
     async def endpoint(request: Request) -> Response:
         form = await request.form()
+        inputs.check_form(form)  # no NUL or control character reaches a handler
         return await run_in_threadpool(handler, request, form)
 
     endpoint.__name__ = handler.__name__
