@@ -4,12 +4,12 @@ Every kind of bad input answers a 4xx with a Danish message, never a 500:
 
 - **Path ids** use the ``id`` convertor (``{item_id:id}``): 1 to 2³¹−1 in ASCII digits, the
   range of every id column on PostgreSQL. Anything else does not match the route: 404.
-- **Form and query integers** (versions, ids in hidden fields): ``form_int`` / ``version`` /
-  ``query_id``. ASCII digits only (``str.isdigit`` accepts "²", which ``int`` refuses), bounded.
+- **Form and query integers** (versions, ids in hidden fields): ``form_int``, ``version``,
+  ``parse_id``. ASCII digits only (``str.isdigit`` accepts "²", which ``int`` refuses), bounded.
 - **Text**: ``text`` cleans one form field and refuses control characters (NUL, TAB, ESC, …;
   newlines only where the field is multi-line); ``form_endpoint`` refuses NUL and control
   characters in any field before a handler sees it, so no field can carry one to the database.
-- **JSON bodies**: ``read_json`` bounds the size and the nesting depth before parsing and
+- **JSON bodies**: ``parse_json`` bounds the size and the nesting depth before parsing and
   refuses control characters in any string.
 """
 
@@ -113,10 +113,6 @@ def version(form: FormData, default: int | None = None) -> int:
     return form_int(form, "version", default=default)
 
 
-def query_id(raw: object) -> int | None:
-    return parse_id(raw)
-
-
 def _bad_char(ch: str, multiline: bool) -> bool:
     if ch == "\n":
         return not multiline
@@ -141,10 +137,10 @@ def text(form: FormData, field: str, *, multiline: bool = False, strip: bool = T
 def check_form(form: FormData) -> None:
     """Every field of every form: no NUL or control character (newlines are left to ``text``,
     which knows whether a field is multi-line)."""
-    for _key, value in form.multi_items():
-        if isinstance(value, str) and has_control(value, multiline=True):
+    for key, value in form.multi_items():
+        if has_control(key, multiline=False):
             raise BadInput(CONTROL)
-        if has_control(_key, multiline=False):
+        if isinstance(value, str) and has_control(value, multiline=True):
             raise BadInput(CONTROL)
 
 
