@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, resources
+from app import i18n, inputs, resources  # inputs also registers the {x:id} path convertor
 from app.i18n import N_, _
 
 log = logging.getLogger("tryg.web")
@@ -68,7 +68,8 @@ def form_endpoint(handler: FormHandler) -> Callable[[Request], Awaitable[Respons
     in the thread pool, so a slow hash or a busy database never stalls other requests."""
 
     async def endpoint(request: Request) -> Response:
-        form = await request.form()
+        # TABs become spaces; no NUL or other control character reaches a handler.
+        form = inputs.clean_form(await request.form())
         return await run_in_threadpool(handler, request, form)
 
     endpoint.__name__ = handler.__name__

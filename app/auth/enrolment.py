@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, inputs
 from app.auth import codes
 from app.auth.access import require
 from app.auth.identity import by_name
@@ -126,7 +126,7 @@ def people(request: Request) -> Response:
 
 def create_person(request: Request, form: FormData) -> Response:
     caseworker = require(request, Role.caseworker)
-    name, error = clean_name(form.get("display_name"))
+    name, error = clean_name(inputs.text(form, "display_name", multiline=True))
     if error:
         with db.read_session(request.app.state.engine) as session:
             context = _people_context(session, caseworker)
@@ -185,6 +185,6 @@ def context_for_admin(session: Session, admin: User) -> dict[str, Any]:
 routes = [
     Route("/people", people, name="people"),
     Route("/people/new", form_endpoint(create_person), methods=["POST"]),
-    Route("/people/{person_id:int}/code", person_code, methods=["POST"]),
-    Route("/people/{person_id:int}/code-revoke", person_code_revoke, methods=["POST"]),
+    Route("/people/{person_id:id}/code", person_code, methods=["POST"]),
+    Route("/people/{person_id:id}/code-revoke", person_code_revoke, methods=["POST"]),
 ]

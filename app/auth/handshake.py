@@ -144,6 +144,6 @@ def confirm(request: Request, form: FormData) -> Response:
 
 
 routes = [
-    Route("/codes/{code_id:int}", confirm_page),
-    Route("/codes/{code_id:int}/confirm", form_endpoint(confirm), methods=["POST"]),
+    Route("/codes/{code_id:id}", confirm_page),
+    Route("/codes/{code_id:id}/confirm", form_endpoint(confirm), methods=["POST"]),
 ]

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from app.clock import now
@@ -55,7 +55,8 @@ class Passkey(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     credential_id: bytes = Field(unique=True)
     public_key: bytes
-    sign_count: int = 0
+    # WebAuthn's counter is 32-bit unsigned (up to 2³²−1): 64-bit column (migration 0010).
+    sign_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     transports: str = Field(default="", max_length=200)
     backup_eligible: bool = False
     backed_up: bool = False

@@ -31,7 +31,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from app import db, i18n
+from app import db, i18n, inputs
 from app.audit import AuditEvent
 from app.auth.access import current_auth, require
 from app.auth.models import AuthSession, EnrolmentCode, Role, User
@@ -80,7 +80,7 @@ def detail_value(event: AuditEvent, key: str) -> str | None:
 
 def _number(event: AuditEvent, key: str) -> int | None:
     value = detail_value(event, key)
-    return int(value) if value is not None and value.isdigit() else None
+    return inputs.parse_id(value)
 
 
 # ---------------------------------------------------------------- plain language
@@ -380,7 +380,8 @@ def dismiss(request: Request, form: FormData) -> Response:
     assert auth is not None
     raw = str(form.get("seen", ""))
     with db.write_session(request.app.state.engine) as session:
-        event = session.get(AuditEvent, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        seen = inputs.parse_id(raw)
+        event = session.get(AuditEvent, seen) if seen is not None else None
         if event is None or event.subject_id != user.id:
             return render(
                 request,

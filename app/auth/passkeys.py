@@ -7,6 +7,7 @@ passkey managers show them to whoever holds the phone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -22,17 +23,29 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes
+from webauthn.helpers import (
+    base64url_to_bytes,
+    parse_attestation_object,
+    parse_authenticator_data,
+    parse_client_data_json,
+)
 from webauthn.helpers.exceptions import (
+    InvalidAttestationObjectStructure,
     InvalidAuthenticationResponse,
+    InvalidAuthenticatorDataStructure,
+    InvalidCBORData,
     InvalidJSONStructure,
     InvalidRegistrationResponse,
+    WebAuthnException,
 )
 from webauthn.helpers.structs import (
+    AuthenticatorData,
     AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
+    ClientDataType,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
+    TokenBindingStatus,
     UserVerificationRequirement,
 )
 
@@ -156,11 +169,109 @@ def authentication_options(
     return {"handle": handle, "publicKey": json.loads(options_to_json(options))}
 
 
-def _credential(payload: dict[str, Any]) -> dict[str, Any]:
+# ---------------------------------------------------------------- our own checks
+#
+# The payload's shape, and every check whose failure we audit under its own reason, are done
+# here before py_webauthn sees the credential: the library reports all failures as one
+# exception type whose message quotes client-sent values (an origin may read "sign count"), so
+# a reason is never read from its text. What the library still refuses after these checks is
+# the signature (authentication) or the attestation (registration).
+
+MAX_FIELD = 16 * 1024  # base64url characters in one credential field
+ASSERTION_FIELDS = ("clientDataJSON", "authenticatorData", "signature")
+ATTESTATION_FIELDS = ("clientDataJSON", "attestationObject")
+_TOKEN_BINDING_OK = {TokenBindingStatus.SUPPORTED, TokenBindingStatus.PRESENT}
+
+
+def _malformed() -> PasskeyError:
+    return PasskeyError("malformed", GENERIC)
+
+
+def _b64(value: object) -> bytes:
+    if not isinstance(value, str) or len(value) > MAX_FIELD:
+        raise _malformed()
+    try:
+        return base64url_to_bytes(value)
+    except ValueError as exc:  # binascii.Error, non-ASCII text
+        raise _malformed() from exc
+
+
+def _credential(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The credential's typed shape: ids, type, a response object with base64url strings."""
     credential = payload.get("credential")
     if not isinstance(credential, dict):
-        raise PasskeyError("malformed", GENERIC)
+        raise _malformed()
+    raw_id, response = credential.get("rawId"), credential.get("response")
+    if credential.get("type") != "public-key" or not isinstance(response, dict):
+        raise _malformed()
+    if not isinstance(raw_id, str) or credential.get("id") != raw_id or not _b64(raw_id):
+        raise _malformed()
+    for field in fields:
+        _b64(response.get(field))
+    handle = response.get("userHandle")
+    if handle is not None:
+        _b64(handle)
+    transports = response.get("transports", [])
+    if not isinstance(transports, list) or not all(isinstance(t, str) for t in transports):
+        raise _malformed()
+    attachment = credential.get("authenticatorAttachment")
+    if attachment is not None and attachment not in ("platform", "cross-platform"):
+        raise _malformed()
     return credential
+
+
+def _check_client_data(
+    response: dict[str, Any], kind: ClientDataType, challenge: Challenge, settings: Settings
+) -> None:
+    try:
+        client = parse_client_data_json(_b64(response["clientDataJSON"]))
+    except (InvalidJSONStructure, ValueError, TypeError) as exc:
+        raise _malformed() from exc
+    if client.type != kind:
+        raise PasskeyError("wrong_type", GENERIC)
+    if client.challenge != challenge.challenge:
+        raise PasskeyError("wrong_challenge", GENERIC)
+    if client.origin != settings.origin:
+        raise PasskeyError("wrong_origin", GENERIC)
+    if client.token_binding and client.token_binding.status not in _TOKEN_BINDING_OK:
+        raise PasskeyError("token_binding", GENERIC)
+
+
+def _check_authenticator_data(data: AuthenticatorData, settings: Settings) -> None:
+    if data.rp_id_hash != hashlib.sha256(settings.rp_id.encode()).digest():
+        raise PasskeyError("wrong_rp_id", GENERIC)
+    if not data.flags.up:
+        raise PasskeyError("user_not_present", GENERIC)
+    if not data.flags.uv:
+        raise PasskeyError("user_not_verified", GENERIC)
+
+
+def _assertion_data(response: dict[str, Any]) -> AuthenticatorData:
+    try:
+        return parse_authenticator_data(_b64(response["authenticatorData"]))
+    except (InvalidAuthenticatorDataStructure, InvalidCBORData, ValueError, IndexError) as exc:
+        raise _malformed() from exc
+
+
+def _attestation_data(response: dict[str, Any]) -> AuthenticatorData:
+    try:
+        return parse_attestation_object(_b64(response["attestationObject"])).auth_data
+    except (
+        InvalidAttestationObjectStructure,
+        InvalidAuthenticatorDataStructure,
+        InvalidCBORData,
+        ValueError,
+        IndexError,
+        KeyError,
+        TypeError,
+    ) as exc:
+        raise _malformed() from exc
+
+
+def sign_count_regressed(new: int, current: int) -> bool:
+    """WebAuthn §6.1.1: a counter that did not grow (when either is non-zero) may mean a
+    cloned authenticator."""
+    return (new > 0 or current > 0) and new <= current
 
 
 def verify_registration(
@@ -173,7 +284,10 @@ def verify_registration(
     *,
     pending_code_id: int | None = None,
 ) -> Passkey:
-    credential = _credential(payload)
+    credential = _credential(payload, ATTESTATION_FIELDS)
+    response = credential["response"]
+    _check_client_data(response, ClientDataType.WEBAUTHN_CREATE, challenge, settings)
+    _check_authenticator_data(_attestation_data(response), settings)
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -182,17 +296,13 @@ def verify_registration(
             expected_origin=settings.origin,
             require_user_verification=True,
         )
-    except (
-        InvalidRegistrationResponse,
-        InvalidJSONStructure,
-        ValueError,
-        KeyError,
-        TypeError,
-    ) as exc:
-        raise PasskeyError(_reason(str(exc)), GENERIC) from exc
+    except InvalidRegistrationResponse as exc:  # our checks passed: the attestation itself
+        raise PasskeyError("bad_attestation", GENERIC) from exc
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyError("invalid_response", GENERIC) from exc
     if session.exec(select(Passkey).where(Passkey.credential_id == verified.credential_id)).first():
         raise PasskeyError("credential_exists", N_("This passkey is already registered."))
-    transports = credential.get("response", {}).get("transports") or []
+    transports = response.get("transports") or []
     valid = {t.value for t in AuthenticatorTransport}
     passkey = Passkey(
         user_id=user.id,  # type: ignore[arg-type]
@@ -222,14 +332,9 @@ def verify_authentication(
     challenge: Challenge,
     payload: dict[str, Any],
 ) -> SignIn:
-    credential = _credential(payload)
-    raw_id = credential.get("rawId") or credential.get("id")
-    try:
-        credential_id = base64url_to_bytes(raw_id) if isinstance(raw_id, str) else None
-    except ValueError:
-        credential_id = None
-    if not credential_id:
-        raise PasskeyError("malformed", GENERIC)
+    credential = _credential(payload, ASSERTION_FIELDS)
+    response = credential["response"]
+    credential_id = _b64(credential["rawId"])
     passkey = session.exec(select(Passkey).where(Passkey.credential_id == credential_id)).first()
     if passkey is None:
         raise PasskeyError(
@@ -241,14 +346,14 @@ def verify_authentication(
     assert user is not None
     if challenge.user_id is not None and challenge.user_id != user.id:
         raise PasskeyError("wrong_user", GENERIC)
-    user_handle = credential.get("response", {}).get("userHandle")
-    if user_handle is not None:
-        try:
-            handle_ok = base64url_to_bytes(user_handle) == user.webauthn_user_handle
-        except (ValueError, TypeError):
-            handle_ok = False
-        if not handle_ok:
-            raise PasskeyError("user_handle_mismatch", GENERIC)
+    user_handle = response.get("userHandle")
+    if user_handle is not None and _b64(user_handle) != user.webauthn_user_handle:
+        raise PasskeyError("user_handle_mismatch", GENERIC)
+    _check_client_data(response, ClientDataType.WEBAUTHN_GET, challenge, settings)
+    data = _assertion_data(response)
+    _check_authenticator_data(data, settings)
+    if sign_count_regressed(data.sign_count, passkey.sign_count):
+        raise PasskeyError("sign_count_regression", COPIED)
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -259,36 +364,13 @@ def verify_authentication(
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,
         )
-    except (
-        InvalidAuthenticationResponse,
-        InvalidJSONStructure,
-        ValueError,
-        KeyError,
-        TypeError,
-    ) as exc:
-        reason = _reason(str(exc))
-        message = COPIED if reason == "sign_count_regression" else GENERIC
-        raise PasskeyError(reason, message) from exc
+    except InvalidAuthenticationResponse as exc:  # our checks passed: the signature
+        raise PasskeyError("bad_signature", GENERIC) from exc
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyError("invalid_response", GENERIC) from exc
     first_use = passkey.last_used_at is None
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = now()
     session.add(passkey)
     return SignIn(user=user, passkey=passkey, first_use=first_use)
-
-
-def _reason(message: str) -> str:
-    """Map py_webauthn's English messages to short audit codes (never store the message)."""
-    m = message.lower()
-    for needle, code in [
-        ("sign count", "sign_count_regression"),
-        ("origin", "wrong_origin"),
-        ("rp id", "wrong_rp_id"),
-        ("verified", "user_not_verified"),
-        ("present", "user_not_present"),
-        ("challenge", "wrong_challenge"),
-        ("signature", "bad_signature"),
-    ]:
-        if needle in m:
-            return code
-    return "invalid_response"

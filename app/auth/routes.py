@@ -6,7 +6,6 @@ no reset by e-mail or SMS anywhere: a lost login is restored in a meeting with a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
-from app import audit, db, ratelimit
+from app import audit, db, inputs, ratelimit
 from app.auth import codes, identity, passwords, sessions, stepup
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
@@ -68,14 +67,13 @@ def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def _json(request: Request) -> dict[str, Any] | JSONResponse:
+    """The JSON body of a passkey step (size and depth bounded before parsing), or the
+    Danish JSON error that refuses it."""
     try:
-        payload = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(400) from exc
-    if not isinstance(payload, dict):
-        raise HTTPException(400)
-    return payload
+        return inputs.parse_json(await request.body())
+    except inputs.BadJSON as exc:
+        return _error(_(exc.message))
 
 
 def _too_many(request: Request, item: ratelimit.RateLimitItem, *keys: str) -> Response:
@@ -147,6 +145,8 @@ async def _ceremony(request: Request, step: Ceremony) -> Response:
     answered with a translated JSON error for passkeys.js.
     """
     payload = await _json(request)
+    if isinstance(payload, JSONResponse):
+        return payload
 
     def work() -> Response:
         try:
@@ -201,8 +201,8 @@ def _audit_refusal(request: Request, exc: PasskeyError, payload: dict[str, Any])
 
 
 def login_password(request: Request, form: FormData) -> Response:
-    username = str(form.get("username", "")).strip()[:60]
-    password = str(form.get("password", ""))[: passwords.MAX_LENGTH]
+    username = inputs.text(form, "username")[:60]
+    password = inputs.text(form, "password", strip=False)[: passwords.MAX_LENGTH]
     limiter = _limiter(request)
     if not limiter.hit(ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request)):
         return _too_many(request, ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request))
@@ -261,6 +261,8 @@ async def enrol_page(request: Request) -> Response:
 
 async def enrol_options(request: Request) -> Response:
     payload = await _json(request)
+    if isinstance(payload, JSONResponse):
+        return payload
     return await run_in_threadpool(_enrol_options, request, payload)
 
 
@@ -418,7 +420,7 @@ def _own_passkey(session: Session, user: User, passkey_id: int) -> Passkey:
 
 def rename_passkey(request: Request, form: FormData) -> Response:
     user = require(request)
-    nickname = str(form.get("nickname", "")).strip()
+    nickname = inputs.text(form, "nickname")
     passkey_id = request.path_params["passkey_id"]
     if not nickname or len(nickname) > 60:
         ctx = _account_context(request, user)
@@ -501,8 +503,8 @@ def set_password(request: Request, form: FormData) -> Response:
     password is worth nothing here; whether a user name is taken is told only to someone who
     passed that check, a few times an hour (no probing for who has an account)."""
     user = require(request)
-    username = str(form.get("username", "")).strip()[:60]
-    password = str(form.get("password", ""))[: passwords.MAX_LENGTH]
+    username = inputs.text(form, "username")[:60]
+    password = inputs.text(form, "password", strip=False)[: passwords.MAX_LENGTH]
     if not stepup.is_fresh(request):
         errors = {"form": _(NOT_FRESH)}
         verify = stepup.verify_url("/account/password")
@@ -610,9 +612,9 @@ routes = [
     Route("/account/passkeys/options", add_passkey_options, methods=["POST"]),
     Route("/account/passkeys", add_passkey, methods=["POST"]),
     Route(
-        "/account/passkeys/{passkey_id:int}/rename", form_endpoint(rename_passkey), methods=["POST"]
+        "/account/passkeys/{passkey_id:id}/rename", form_endpoint(rename_passkey), methods=["POST"]
     ),
-    Route("/account/passkeys/{passkey_id:int}/delete", delete_passkey, methods=["POST"]),
+    Route("/account/passkeys/{passkey_id:id}/delete", delete_passkey, methods=["POST"]),
     Route("/account/verify", verify_page),
     Route("/account/verify/options", verify_options, methods=["POST"]),
     Route("/account/verify/passkey", verify_passkey, methods=["POST"]),
@@ -620,6 +622,6 @@ routes = [
     Route("/account/password/set", form_endpoint(set_password), methods=["POST"]),
     Route("/account/password/delete", delete_password, methods=["POST"]),
     Route("/account/sessions", sessions_page),
-    Route("/account/sessions/{session_id:int}/end", end_session, methods=["POST"]),
+    Route("/account/sessions/{session_id:id}/end", end_session, methods=["POST"]),
     Route("/account/sessions/end-all", end_all_sessions, methods=["POST"]),
 ]

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, i18n
+from app import audit, db, i18n, inputs
 from app.auth import stepup
 from app.auth.access import require
 from app.auth.models import Role, User
@@ -102,7 +102,7 @@ def clean_contact(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, limit, single_line in TEXT_FIELDS:
-        raw = str(form.get(field, ""))
+        raw = inputs.text(form, field, multiline=True, strip=False)
         value = " ".join(raw.split()) if single_line else raw.replace("\r\n", "\n").strip()
         values[field] = value
         if field == "name" and not value:
@@ -117,13 +117,6 @@ def clean_contact(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
         errors["phone"] = error("phone", bad.code)
     values["alarm"] = form.get("alarm") == "1"
     return values, errors
-
-
-def seen_version(form: FormData) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError as exc:
-        raise HTTPException(400) from exc
 
 
 def draft_of(contact: Contact) -> dict[str, Any]:
@@ -239,9 +232,9 @@ def contacts_page(request: Request) -> Response:
     with db.read_session(_engine(request)) as session:
         access = read_access(request, session, user, "contacts")
         deleted = None
-        raw = request.query_params.get("deleted", "")
-        if raw.isdigit():  # after a plain-form delete: offer "undo"
-            candidate = queries.get_contact(session, access.plan.id, int(raw))  # type: ignore[arg-type]
+        deleted_id = inputs.parse_id(request.query_params.get("deleted"))
+        if deleted_id is not None:  # after a plain-form delete: offer "undo"
+            candidate = queries.get_contact(session, access.plan.id, deleted_id)  # type: ignore[arg-type]
             deleted = candidate if queries.undoable(candidate) else None
         context = _context(request, session, access, deleted=deleted)
     return render(request, "contacts/contacts.html", context)
@@ -332,7 +325,7 @@ def edit_contact(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
-        version = seen_version(form)
+        version = inputs.version(form)
         values, errors = clean_contact(form)
         if contact.deleted_at is not None:  # deleted meanwhile: show what was typed
             return _conflict(request, session, access, contact, None, values)
@@ -401,7 +394,7 @@ def move_contact(request: Request, form: FormData) -> Response:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
         try:
-            queries.move_contact(session, contact, seen_version(form), direction, user)
+            queries.move_contact(session, contact, inputs.version(form), direction, user)
         except queries.StaleWrite:
             session.rollback()
             return _list_response(request, session, access, status_code=409, notice=_(STALE))
@@ -451,7 +444,7 @@ def delete_contact(request: Request, form: FormData) -> Response:
         if contact.alarm and (refused := _alarm_refused(request, session, access, contact)):
             return refused
         try:
-            queries.delete_contact(session, contact, seen_version(form), user)
+            queries.delete_contact(session, contact, inputs.version(form), user)
         except queries.StaleWrite:
             session.rollback()
             return _list_response(request, session, access, status_code=409, notice=_(STALE))
@@ -471,7 +464,7 @@ def restore_contact(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         contact = _contact(session, access, request)
-        version = seen_version(form)
+        version = inputs.version(form)
         if contact.deleted_at is not None and not queries.undoable(contact):
             return _list_response(request, session, access, status_code=409, notice=_(TOO_LATE))
         if contact.alarm and access.is_victim and not stepup.is_fresh(request):
@@ -516,7 +509,7 @@ def hotlines_page(request: Request) -> Response:
 
 def add_hotline(request: Request, form: FormData) -> Response:
     admin = require(request, Role.org_admin)
-    name = " ".join(str(form.get("name", "")).split())
+    name = " ".join(inputs.text(form, "name", multiline=True).split())
     raw_phone = str(form.get("phone", "")).strip()
     errors: dict[str, str] = {}
     if not name:
@@ -562,8 +555,8 @@ def delete_hotline(request: Request) -> Response:
     return RedirectResponse("/admin/hotlines", status_code=303)
 
 
-P = "/plans/{plan_id:int}/contacts"
-C = P + "/{contact_id:int}"
+P = "/plans/{plan_id:id}/contacts"
+C = P + "/{contact_id:id}"
 routes = [
     Route("/contacts", my_contacts, name="my_contacts"),
     Route(P, contacts_page, name="contacts"),
@@ -575,5 +568,5 @@ routes = [
     Route(C + "/restore", form_endpoint(restore_contact), methods=["POST"]),
     Route("/admin/hotlines", hotlines_page, name="hotlines"),
     Route("/admin/hotlines", form_endpoint(add_hotline), methods=["POST"]),
-    Route("/admin/hotlines/{hotline_id:int}/delete", delete_hotline, methods=["POST"]),
+    Route("/admin/hotlines/{hotline_id:id}/delete", delete_hotline, methods=["POST"]),
 ]

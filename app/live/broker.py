@@ -129,9 +129,9 @@ class Hub:
     def since(self, plan_id: int, last_event_id: str) -> list[tuple[str, Event]] | None:
         """What a reconnecting client missed, or None when only a re-sync can help."""
         boot, _, seq_text = last_event_id.partition(".")
-        if boot != self.boot or not seq_text.isdigit():
+        if boot != self.boot or not (seq_text.isascii() and seq_text.isdigit()):
             return None
-        seq = int(seq_text)
+        seq = int(seq_text[:20])
         if seq > self._seq or seq < self._floors.get(plan_id, 0):
             return None
         return [(f"{self.boot}.{n}", e) for n, e in self._buffers.get(plan_id, ()) if n > seq]

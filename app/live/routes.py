@@ -185,6 +185,6 @@ def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None
 
 
 routes = [
-    Route("/plans/{plan_id:int}/events", events, name="plan_events"),
-    Route("/plans/{plan_id:int}/presence", presence_fragment, name="plan_presence"),
+    Route("/plans/{plan_id:id}/events", events, name="plan_events"),
+    Route("/plans/{plan_id:id}/presence", presence_fragment, name="plan_presence"),
 ]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, inputs
 from app.auth import codes, sessions
 from app.auth.access import require
 from app.auth.enrolment import clean_name, code_page, context_for_admin, issue_code
@@ -48,7 +48,7 @@ def admin_page(request: Request) -> Response:
 
 def create_caseworker(request: Request, form: FormData) -> Response:
     admin = require(request, Role.org_admin)
-    name, error = clean_name(form.get("display_name"))
+    name, error = clean_name(inputs.text(form, "display_name", multiline=True))
     with db.write_session(request.app.state.engine) as session:
         if error:
             ctx = context_for_admin(session, admin) | {"org": _org(session, admin)}
@@ -106,7 +106,7 @@ def set_disabled(request: Request) -> Response:
 routes = [
     Route("/admin", admin_page, name="admin"),
     Route("/admin/caseworkers", form_endpoint(create_caseworker), methods=["POST"]),
-    Route("/admin/caseworkers/{user_id:int}/code", caseworker_code, methods=["POST"]),
-    Route("/admin/caseworkers/{user_id:int}/disable", set_disabled, methods=["POST"]),
-    Route("/admin/caseworkers/{user_id:int}/enable", set_disabled, methods=["POST"]),
+    Route("/admin/caseworkers/{user_id:id}/code", caseworker_code, methods=["POST"]),
+    Route("/admin/caseworkers/{user_id:id}/disable", set_disabled, methods=["POST"]),
+    Route("/admin/caseworkers/{user_id:id}/enable", set_disabled, methods=["POST"]),
 ]

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, inputs
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.clock import now
@@ -36,25 +36,23 @@ ERRORS = {
 STALE = N_("Someone else saved the template meanwhile. Here is their version.")
 
 
-def _lines(value: object) -> list[str]:
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+def _lines(form: FormData, field: str) -> list[str]:
+    value = inputs.text(form, field, multiline=True)
+    return [line.strip() for line in value.splitlines() if line.strip()]
 
 
 def parse(form: FormData) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """The form as template JSON rows, plus errors by row number (nothing is saved on error)."""
     rows: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
-    try:
-        count = min(int(str(form.get("count", "0"))), tpl.MAX_SECTIONS + 1)
-    except ValueError:
-        count = 0
+    count = inputs.form_int(form, "count", high=tpl.MAX_SECTIONS + 1, default=0)
     keys: set[str] = set()
     for i in range(count):
-        da, en = str(form.get(f"s{i}-da", "")).strip(), str(form.get(f"s{i}-en", "")).strip()
-        items_da, items_en = _lines(form.get(f"s{i}-items-da")), _lines(form.get(f"s{i}-items-en"))
+        da, en = inputs.text(form, f"s{i}-da"), inputs.text(form, f"s{i}-en")
+        items_da, items_en = _lines(form, f"s{i}-items-da"), _lines(form, f"s{i}-items-en")
         if not da and not en and not items_da and not items_en:
             continue  # removed, or the blank row left blank
-        key = str(form.get(f"s{i}-key", "")) or f"org{i}"
+        key = inputs.text(form, f"s{i}-key") or f"org{i}"
         if not key.isascii() or not key.replace("_", "").isalnum() or key in keys:
             key = f"org{i}"
         keys.add(key)
@@ -109,6 +107,7 @@ def template_page(request: Request) -> Response:
 def save_template(request: Request, form: FormData) -> Response:
     admin = require(request, Role.org_admin)
     rows, errors = parse(form)
+    seen = inputs.version(form, default=0)
     with db.write_session(request.app.state.engine) as session:
         if errors:
             shown = {k: _(v) for k, v in errors.items()}
@@ -116,7 +115,6 @@ def save_template(request: Request, form: FormData) -> Response:
             return render(request, "orgs/template.html", context, status_code=422)
         data = json.dumps(tpl.as_json(tpl.from_json(rows)), ensure_ascii=False)
         row = _row(session, admin)
-        seen = int(str(form.get("version", "0")) or 0)
         if (row.version if row else 0) != seen:
             context = _context(session, admin, notice=_(STALE))
             return render(request, "orgs/template.html", context, status_code=409)

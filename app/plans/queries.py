@@ -190,7 +190,9 @@ def move_item(session: Session, item: Item, seen_version: int, direction: int, b
             .order_by(col(Item.position), col(Item.id))
         ).all()
     )
-    index = next(i for i, s in enumerate(siblings) if s.id == item.id)
+    index = next((i for i, s in enumerate(siblings) if s.id == item.id), None)
+    if index is None:  # deleted meanwhile (another tab): a stale write like a stale edit
+        raise StaleWrite(item)
     other_index = index + direction
     if not 0 <= other_index < len(siblings):
         return _conditional(session, item, seen_version, by)  # still checks the version

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import db
+from app import db, inputs
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.i18n import N_, _, current_locale
@@ -58,19 +58,12 @@ class Invalid(Exception):
 
 
 def clean_text(form: FormData, field: str = "text", limit: int = MAX_TEXT) -> str:
-    value = str(form.get(field, "")).replace("\r\n", "\n").strip()
+    value = inputs.text(form, field, multiline=limit == MAX_TEXT)
     if not value:
         raise Invalid(field, "empty", value)
     if len(value) > limit:
         raise Invalid(field, "long" if limit == MAX_TEXT else "title_long", value)
     return value
-
-
-def seen_version(form: FormData) -> int:
-    try:
-        return int(str(form.get("version", "")))
-    except ValueError as exc:
-        raise HTTPException(400) from exc
 
 
 def parse_date(raw: object) -> date | None:
@@ -280,7 +273,7 @@ def edit_item(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
-        version = seen_version(form)
+        version = inputs.version(form)
         try:
             text = clean_text(form)
         except Invalid as bad:
@@ -333,7 +326,7 @@ def toggle_item(request: Request, form: FormData) -> Response:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
         try:
-            queries.set_done(session, item, seen_version(form), form.get("done") == "1", user)
+            queries.set_done(session, item, inputs.version(form), form.get("done") == "1", user)
         except queries.StaleWrite:
             session.rollback()
             return _section_response(
@@ -350,7 +343,7 @@ def move_item(request: Request, form: FormData) -> Response:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
         try:
-            queries.move_item(session, item, seen_version(form), direction, user)
+            queries.move_item(session, item, inputs.version(form), direction, user)
         except queries.StaleWrite:
             session.rollback()
             return _section_response(
@@ -407,7 +400,7 @@ def delete_item(request: Request, form: FormData) -> Response:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
         try:
-            queries.delete_item(session, item, seen_version(form), user)
+            queries.delete_item(session, item, inputs.version(form), user)
         except queries.StaleWrite:
             session.rollback()
             return _section_response(
@@ -428,7 +421,7 @@ def restore_item(request: Request, form: FormData) -> Response:
     with db.write_session(_engine(request)) as session:
         access = plan_access(session, user, _plan_id(request))
         item = _item(session, access, request)
-        version = seen_version(form)
+        version = inputs.version(form)
         text = None
         if "text" in form:
             try:
@@ -493,7 +486,8 @@ def edit_section(request: Request, form: FormData) -> Response:
                 errors={f"section-{section_id}": _(TEXT_ERRORS[bad.code])},
             )
         try:
-            queries.edit_section(session, view.section, seen_version(form), title, review_by, user)
+            version = inputs.version(form)
+            queries.edit_section(session, view.section, version, title, review_by, user)
         except queries.StaleWrite:
             session.rollback()
             return _section_response(
@@ -503,21 +497,21 @@ def edit_section(request: Request, form: FormData) -> Response:
         return _section_response(request, session, access, section_id)
 
 
-P = "/plans/{plan_id:int}"
+P = "/plans/{plan_id:id}"
 routes = [
     Route("/plan", my_plan, name="my_plan"),
     Route(P, plan_page, name="plan"),
     Route(P + "/print", print_page),
     Route(P + "/download", download),
     Route(P + "/sections", form_endpoint(add_section), methods=["POST"]),
-    Route(P + "/sections/{section_id:int}", section_fragment),
-    Route(P + "/sections/{section_id:int}", form_endpoint(edit_section), methods=["POST"]),
-    Route(P + "/sections/{section_id:int}/items", form_endpoint(add_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}", form_endpoint(edit_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}/edit", edit_form),
-    Route(P + "/items/{item_id:int}/done", form_endpoint(toggle_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}/move", form_endpoint(move_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}/delete", confirm_delete),
-    Route(P + "/items/{item_id:int}/delete", form_endpoint(delete_item), methods=["POST"]),
-    Route(P + "/items/{item_id:int}/restore", form_endpoint(restore_item), methods=["POST"]),
+    Route(P + "/sections/{section_id:id}", section_fragment),
+    Route(P + "/sections/{section_id:id}", form_endpoint(edit_section), methods=["POST"]),
+    Route(P + "/sections/{section_id:id}/items", form_endpoint(add_item), methods=["POST"]),
+    Route(P + "/items/{item_id:id}", form_endpoint(edit_item), methods=["POST"]),
+    Route(P + "/items/{item_id:id}/edit", edit_form),
+    Route(P + "/items/{item_id:id}/done", form_endpoint(toggle_item), methods=["POST"]),
+    Route(P + "/items/{item_id:id}/move", form_endpoint(move_item), methods=["POST"]),
+    Route(P + "/items/{item_id:id}/delete", confirm_delete),
+    Route(P + "/items/{item_id:id}/delete", form_endpoint(delete_item), methods=["POST"]),
+    Route(P + "/items/{item_id:id}/restore", form_endpoint(restore_item), methods=["POST"]),
 ]

@@ -205,7 +205,7 @@ def activity(request: Request) -> Response:
 routes = [
     Route("/plan/sharing", sharing_page, name="sharing"),
     Route("/plan/sharing", form_endpoint(grant), methods=["POST"]),
-    Route("/plan/sharing/{grant_id:int}/revoke", revoke, methods=["POST"]),
+    Route("/plan/sharing/{grant_id:id}/revoke", revoke, methods=["POST"]),
     Route("/plan/activity", activity, name="activity"),
     Route("/sharing/code", share_code, methods=["POST"]),
 ]

@@ -28,14 +28,14 @@ HTMX = {"HX-Request": "true"}
 # The routes that are known to show plan or contact content: the walk below must find them all
 # (so the markers cannot silently stop matching), and it finds any new one by itself.
 KNOWN_CONTENT = {
-    "/plans/{plan_id:int}",
-    "/plans/{plan_id:int}/print",
-    "/plans/{plan_id:int}/download",
-    "/plans/{plan_id:int}/sections/{section_id:int}",
-    "/plans/{plan_id:int}/items/{item_id:int}/edit",
-    "/plans/{plan_id:int}/items/{item_id:int}/delete",
-    "/plans/{plan_id:int}/contacts",
-    "/plans/{plan_id:int}/contacts/{contact_id:int}/delete",
+    "/plans/{plan_id:id}",
+    "/plans/{plan_id:id}/print",
+    "/plans/{plan_id:id}/download",
+    "/plans/{plan_id:id}/sections/{section_id:id}",
+    "/plans/{plan_id:id}/items/{item_id:id}/edit",
+    "/plans/{plan_id:id}/items/{item_id:id}/delete",
+    "/plans/{plan_id:id}/contacts",
+    "/plans/{plan_id:id}/contacts/{contact_id:id}/delete",
 }
 
 
