@@ -131,6 +131,55 @@
     window.htmx.process(bar);
   }
 
+  /* This page's own changes come back on the stream like anyone's. The answer to the change
+     already shows it, and re-fetching the section would throw away what that answer added (the
+     undo after a delete, with focus on it). So an event about an item this page already shows
+     at that version is dropped. The event may overtake the answer: while one of this page's
+     own requests into a live part is under way, the decision waits until it has been swapped. */
+  var own = typeof Map === "function" ? new Map() : null;  // request ctx -> its promise's resolve
+
+  function shown(data) {
+    var el = document.getElementById("item-" + data.item) ||
+      document.querySelector("[data-deleted='" + data.item + "']");
+    return !!el && el.getAttribute("data-version") === String(data.version);
+  }
+
+  function skipEcho(event) {
+    var detail = event.detail || {};
+    var message = detail.message;
+    if (!own || !message || !/^section-/.test(message.event || "")) { return; }
+    var data;
+    try { data = JSON.parse(message.data); } catch (e) { return; }
+    if (!data || typeof data.item !== "number" || typeof data.version !== "number") { return; }
+    var decide = function () { if (shown(data)) { detail.cancelled = true; } };
+    if (own.size && typeof detail.waitUntil === "function") {
+      var waiting = [];
+      own.forEach(function (entry) { waiting.push(entry.promise); });
+      detail.waitUntil(Promise.all(waiting).then(decide));
+    } else {
+      decide();
+    }
+  }
+
+  function ownRequest(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    if (!own || !source || !source.closest || source.hasAttribute("data-live-refresh") ||
+        !source.closest("[data-live-refresh]")) { return; }
+    var entry = {};
+    entry.promise = new Promise(function (resolve) { entry.resolve = resolve; });
+    own.set(ctx, entry);
+  }
+
+  function ownRequestDone(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var entry = own && ctx && own.get(ctx);
+    if (entry) { own.delete(ctx); entry.resolve(); }
+  }
+
+  document.addEventListener("htmx:sse:before:message", skipEcho);
+  document.addEventListener("htmx:before:request", ownRequest);
+  document.addEventListener("htmx:finally:request", ownRequestDone);
   document.addEventListener("DOMContentLoaded", function () { window.setTimeout(connect, 0, 0); });
   document.addEventListener("htmx:before:swap", keepLocalWork);
   document.addEventListener("htmx:after:swap", markEditing);

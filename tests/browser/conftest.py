@@ -226,11 +226,12 @@ LiveServerFactory = Callable[..., LiveServer]
 
 @pytest.fixture(scope="session")
 def live_server_factory(
-    cdn: Cdn, tmp_path_factory: pytest.TempPathFactory
+    cdn: Cdn, tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
 ) -> Iterator[LiveServerFactory]:
     """``live_server_factory(**overrides)``: start the app with test settings plus ``overrides``.
 
-    The defaults: a fresh SQLite file, ``origin=http://localhost:PORT``, ``rp_id="localhost"``,
+    The defaults: a fresh SQLite file (a copy of the run's migrated template, so the app's
+    migrate-on-start finds nothing to do), ``origin=http://localhost:PORT``, ``rp_id="localhost"``,
     htmx from the ``cdn`` fixture, quick exit to the CDN's ``exit.html``. An override may be a
     callable taking the port (e.g. ``origin=lambda port: f"http://127.0.0.1:{port}"``).
     """
@@ -238,6 +239,8 @@ def live_server_factory(
 
     def factory(**overrides: Any) -> LiveServer:
         db_dir = tmp_path_factory.mktemp("db")
+        if "database_url" not in overrides:
+            shutil.copyfile(migrated_sqlite, db_dir / "tryg.db")
 
         def settings_for_port(port: int) -> Settings:
             base = Settings(

@@ -98,6 +98,47 @@ def test_changes_in_one_screen_appear_in_the_other(meeting, browser_log):  # typ
     assert not [e for e in browser_log.errors() if e.kind == "pageerror"], str(browser_log)
 
 
+# Counts the live re-fetches (requests of [data-live-refresh] parts) that have started and not
+# yet ended, so a test can wait until the page has caught up with its stream.
+COUNT_REFRESHES = """() => {
+  const open = new Set();
+  window.liveRefreshesOpen = () => open.size;
+  document.addEventListener("htmx:before:request", (e) => {
+    const ctx = e.detail.ctx;
+    if (ctx.sourceElement.hasAttribute("data-live-refresh")) { open.add(ctx); }
+  });
+  document.addEventListener("htmx:finally:request", (e) => { open.delete(e.detail.ctx); });
+}"""
+
+
+def test_ones_own_change_coming_back_on_the_stream_keeps_the_undo(meeting):  # type: ignore[no-untyped-def]
+    """Her own delete comes back on the live stream like anyone's change. Her page already
+    shows it: the undo, with keyboard focus on it, must not vanish when the stream catches up
+    (it did when the echo re-fetched the section after the delete's own answer)."""
+    phone, laptop, _plan_id, _victim, _caseworker = meeting
+    phone.evaluate(COUNT_REFRESHES)
+    items = first_section(phone).locator(".item").count()
+    phone.once("dialog", lambda d: d.accept())
+    first_section(phone).locator(".item").first.get_by_role(
+        "link", name=re.compile("^Slet")
+    ).click()
+    expect(phone.get_by_role("button", name="Fortryd")).to_be_focused()
+    # A later change on the same stream: the echo of the delete comes before it.
+    second = phone.locator(".plan-section").nth(1)
+    laptop.locator(".plan-section").nth(1).locator(".item").first.get_by_role(
+        "button", name="Gjort"
+    ).click()
+    expect(second.locator(".item").first.get_by_role("button", name="Gjort")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    phone.wait_for_function("window.liveRefreshesOpen() === 0")
+    expect(phone.get_by_text("Punktet blev slettet.")).to_be_visible()
+    expect(phone.get_by_role("button", name="Fortryd")).to_be_focused()
+    phone.get_by_role("button", name="Fortryd").press("Enter")
+    expect(first_section(phone).locator(".item")).to_have_count(items)
+    expect(first_section(laptop).locator(".item")).to_have_count(items)
+
+
 def test_a_draft_survives_the_other_persons_change(meeting):  # type: ignore[no-untyped-def]
     phone, laptop, _plan_id, _victim, _caseworker = meeting
     draft = first_section(phone).get_by_label("Nyt punkt")

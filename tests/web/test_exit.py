@@ -128,3 +128,14 @@ def test_an_expired_session_during_an_htmx_request_reloads_instead_of_pushing(cl
     assert r.status_code == 204
     assert r.headers.get("hx-refresh") == "true" and "hx-redirect" not in r.headers
     assert client.get(plan_url, follow_redirects=False).headers["location"] == "/login"
+
+
+def test_history_js_runs_before_any_link_or_form_exists(client):
+    """A tap on a link or a form before history.js ran would add a history entry (one more Back
+    to Tryg after a quick exit): it loads in the head, neither deferred nor async, so the page's
+    links and forms are parsed only after it ran (a browser test caught the deferred one)."""
+    html = client.get("/login").text
+    tag = re.search(r"<script[^>]*/static/js/history\.js[^>]*>", html)
+    assert tag, html[:800]
+    assert " defer" not in tag.group(0) and " async" not in tag.group(0), tag.group(0)
+    assert html.index(tag.group(0)) < html.index("<body"), "history.js must come before <body>"
