@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -360,9 +361,7 @@ def _account_context(request: Request, user: User) -> dict[str, Any]:
     }
 
 
-NOT_FRESH = N_(
-    "First confirm that it is you with a passkey. A password is not enough for this."
-)
+NOT_FRESH = N_("First confirm that it is you with a passkey. A password is not enough for this.")
 
 
 def _needs_fresh_check(request: Request, back: str = "/account") -> Response | None:
@@ -521,18 +520,21 @@ def set_password(request: Request, form: FormData) -> Response:
         return _too_many(request, ratelimit.USERNAME_PER_ACCOUNT, "username", str(user.id))
     if not errors:
         new_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
-        with db.write_session(_engine(request)) as session:
-            taken = identity.taken_by_other(session, _settings(request), username, user.id)
-            if taken:
-                errors["username"] = _("That user name is taken. Choose another one.")
-            else:
+        try:
+            with db.write_session(_engine(request)) as session:
+                if identity.taken_by_other(session, _settings(request), username, user.id):
+                    raise IntegrityError(None, None, Exception("username taken"))
                 fresh = session.get(User, user.id)
                 assert fresh is not None
                 identity.set_username(fresh, _settings(request), username)
                 fresh.password_hash = new_hash
                 session.add(fresh)
                 audit.own_event(request, session, user.id, "password_set")
-                return RedirectResponse("/account", status_code=303)
+            return RedirectResponse("/account", status_code=303)
+        except IntegrityError:
+            # Taken — found by the check, or (on PostgreSQL) by the unique index when someone
+            # else claimed the same name at the same moment: the same answer, never a 500.
+            errors["username"] = _("That user name is taken. Choose another one.")
     return render(
         request, "auth/password.html", {"errors": errors, "username": username}, status_code=400
     )

@@ -382,3 +382,22 @@ def test_a_stolen_staff_password_cannot_confirm_a_phone(client, make_client):
     assert login(phone, key).status_code == 400
     # The real caseworker, signed in with her passkey, can.
     assert confirm(client, code_id, shown).status_code == 303
+
+
+def test_a_user_name_claimed_at_the_same_moment_is_taken_not_a_500(
+    client, make_client, monkeypatch
+):
+    """Two people choosing one name at once (PostgreSQL reads committed rows): the unique index
+    decides, and the loser is told the name is taken, with what she typed kept."""
+    other = make_user(client, Role.victim, "Other")
+    other_client = make_client()
+    signed_in(other_client, other)
+    with_password(other_client, make_client, other, username="samme.navn")
+    victim = make_user(client, Role.victim)
+    signed_in(client, victim)
+    from app.auth import identity
+
+    monkeypatch.setattr(identity, "taken_by_other", lambda *args, **kwargs: False)
+    r = form(client, "/account/password/set", username="samme.navn", password=PASSWORD)
+    assert r.status_code == 400 and "optaget" in r.text and 'value="samme.navn"' in r.text
+    assert user_row(client, victim).password_hash is None
