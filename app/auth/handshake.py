@@ -109,37 +109,22 @@ def confirm(request: Request, form: FormData) -> Response:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         waiting = list(session.exec(select(Passkey.id).where(Passkey.pending_code_id == row.id)))
         ip = audit.request_ip(request)
+
+        def record(action: str, detail: str) -> None:
+            audit.record(
+                session, action, actor_id=issuer.id, subject_id=person.id, ip=ip, detail=detail
+            )
+
         try:
             codes.confirm(session, request.app.state.settings.secret_key, row, typed)
         except codes.ConfirmError as exc:
             # Committed as it is: the failure count (and a voided code) must stick.
-            audit.record(
-                session,
-                "code_confirm_refused",
-                actor_id=issuer.id,
-                subject_id=person.id,
-                ip=ip,
-                detail=exc.reason,
-            )
+            record("code_confirm_refused", exc.reason)
             context = _context(row, person, _(REFUSALS[exc.reason]))
             return render(request, "auth/confirm.html", context, status_code=400)
-        audit.record(
-            session,
-            "code_confirmed",
-            actor_id=issuer.id,
-            subject_id=person.id,
-            ip=ip,
-            detail=f"{row.purpose} code={row.id}",
-        )
+        record("code_confirmed", f"{row.purpose} code={row.id}")
         if row.purpose in codes.RESETS:
-            audit.record(
-                session,
-                "login_reset",
-                actor_id=issuer.id,
-                subject_id=person.id,
-                ip=ip,
-                detail=reset_logins(session, person, waiting),
-            )
+            record("login_reset", reset_logins(session, person, waiting))
     return RedirectResponse(f"/codes/{row.id}", status_code=303)
 
 
