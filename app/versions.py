@@ -6,15 +6,21 @@ someone else came first: :class:`StaleWrite`, never an overwrite."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session
 
-from app.auth.models import User
 from app.clock import now
 
 Row = TypeVar("Row", bound=Any)
+
+
+class Author(Protocol):
+    """Whoever writes: anything with the user's id (a ``User``)."""
+
+    @property
+    def id(self) -> int | None: ...
 
 
 class StaleWrite(Exception):
@@ -29,21 +35,27 @@ def conditional_update(
     session: Session,
     row: Row,
     seen_version: int,
-    by: User,
+    by: Author,
     *,
     restore: bool = False,
+    stamp: bool = True,
     **values: object,
 ) -> Row:
     """``restore=True`` is the one write on a deleted row: it must still be deleted (and at the
-    version seen), so of two restores one wins and the other is a :class:`StaleWrite`."""
+    version seen), so of two restores one wins and the other is a :class:`StaleWrite`.
+    ``stamp=False`` leaves "changed by" alone: a neighbour moved by a swap was not edited.
+    Rows without ``deleted_at`` (sections) are never deleted."""
     model = type(row)
-    state = model.deleted_at.is_not(None) if restore else model.deleted_at.is_(None)
+    conditions = [model.id == row.id, model.version == seen_version]
+    if hasattr(model, "deleted_at"):
+        deleted = model.deleted_at
+        conditions.append(deleted.is_not(None) if restore else deleted.is_(None))
+    if stamp:
+        values = {"changed_by_id": by.id, "changed_at": now(), **values}
     result = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == seen_version, state)
-        .values(version=seen_version + 1, changed_by_id=by.id, changed_at=now(), **values)
+        update(model).where(*conditions).values(version=seen_version + 1, **values)
     )
     session.refresh(row)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleWrite(None if row.deleted_at else row)
+        raise StaleWrite(None if getattr(row, "deleted_at", None) else row)
     return row

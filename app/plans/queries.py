@@ -11,16 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.clock import now
+from app.ordering import next_position, swap
 from app.orgs.models import Organisation
 from app.plans import template as tpl
 from app.plans.models import Item, OrgTemplate, Plan, Section
 from app.sharing.models import Grant
-from app.versions import StaleWrite, conditional_update
+from app.versions import conditional_update
 
 
 @dataclass
@@ -133,12 +133,11 @@ def get_item(session: Session, plan_id: int, item_id: int) -> Item | None:
 
 
 def add_item(session: Session, plan_id: int, section_id: int, text: str, by: User) -> Item:
-    last = session.exec(select(func.max(Item.position)).where(Item.section_id == section_id)).one()
     item = Item(
         plan_id=plan_id,
         section_id=section_id,
         text=text,
-        position=(last if last is not None else -1) + 1,
+        position=next_position(session, Item.position, col(Item.section_id) == section_id),
         changed_by_id=by.id,
     )
     session.add(item)
@@ -182,43 +181,21 @@ def restore_item(
 
 
 def move_item(session: Session, item: Item, seen_version: int, direction: int, by: User) -> Item:
-    """Swap with the neighbour above (-1) or below (+1). Both rows get a new version."""
-    siblings = list(
-        session.exec(
-            select(Item)
-            .where(Item.section_id == item.section_id, col(Item.deleted_at).is_(None))
-            .order_by(col(Item.position), col(Item.id))
-        ).all()
-    )
-    index = next((i for i, s in enumerate(siblings) if s.id == item.id), None)
-    if index is None:  # deleted meanwhile (another tab): a stale write like a stale edit
-        raise StaleWrite(item)
-    other_index = index + direction
-    if not 0 <= other_index < len(siblings):
-        return _conditional(session, item, seen_version, by)  # still checks the version
-    other = siblings[other_index]
-    mine, theirs = item.position, other.position
-    if mine == theirs:  # legacy ties: spread positions first
-        for i, sibling in enumerate(siblings):
-            sibling.position = i
-            session.add(sibling)
-        session.flush()
-        mine, theirs = index, other_index
-    _conditional(session, item, seen_version, by, position=theirs)
-    other.position = mine
-    other.version += 1
-    session.add(other)
-    session.flush()
-    return item
+    """Swap with the neighbour above (-1) or below (+1) among the items shown."""
+    siblings = session.exec(
+        select(Item)
+        .where(Item.section_id == item.section_id, col(Item.deleted_at).is_(None))
+        .order_by(col(Item.position), col(Item.id))
+    ).all()
+    return swap(session, siblings, item, seen_version, direction, by)
 
 
 def add_section(session: Session, plan_id: int, title: str, by: User) -> Section:
-    last = session.exec(select(func.max(Section.position)).where(Section.plan_id == plan_id)).one()
     section = Section(
         plan_id=plan_id,
         title=title,
         changed_by_id=by.id,
-        position=(last if last is not None else -1) + 1,
+        position=next_position(session, Section.position, col(Section.plan_id) == plan_id),
     )
     session.add(section)
     session.flush()
@@ -233,18 +210,4 @@ def edit_section(
     review_by: date | None,
     by: User,
 ) -> Section:
-    result = session.execute(
-        update(Section)
-        .where(col(Section.id) == section.id, col(Section.version) == seen_version)
-        .values(
-            version=seen_version + 1,
-            title=title,
-            review_by=review_by,
-            changed_by_id=by.id,
-            changed_at=now(),
-        )
-    )
-    session.refresh(section)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleWrite(section)
-    return section
+    return conditional_update(session, section, seen_version, by, title=title, review_by=review_by)

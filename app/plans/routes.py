@@ -1,8 +1,9 @@
 """The plan editor, the same for the victim (on a phone) and a granted caseworker.
 
-Every route: sign-in → access check (sharing) → query → render. Plain forms answer 303 back to
-the plan; htmx requests get the changed section alone (the same partial the page includes).
-A stale write is refused with 409 and the current text next to the one the user typed.
+Each route is a declaration on :mod:`app.plans.resource` (sign-in → access check → one trip to
+the thread pool → handler → render after commit). Plain forms answer 303 back to the plan;
+htmx requests get the changed section alone (the same partial the page includes). A stale
+write is refused with 409 and the current text next to the one the user typed.
 """
 
 from __future__ import annotations
@@ -10,26 +11,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from app import db, inputs
-from app.auth.access import require
-from app.auth.models import Role, User
+from app import inputs, state
+from app.auth.endpoints import Call, Reply, endpoint, plain_call
+from app.auth.models import Role
 from app.i18n import N_, _, current_locale
 from app.live import presence
 from app.live.broker import Event, announce
 from app.live.routes import mark_editing
 from app.plans import queries
-from app.plans.models import MAX_TEXT, MAX_TITLE, Item, Plan
+from app.plans.models import MAX_TEXT, MAX_TITLE, Item
+from app.plans.resource import PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
-from app.web import form_endpoint, is_htmx, render
+from app.sharing.access import audit_read
+from app.versions import StaleWrite
+from app.web import is_htmx
 
 TEXT_ERRORS = {
     "empty": N_("Write something first."),
@@ -38,7 +38,8 @@ TEXT_ERRORS = {
     "date": N_("Write the date as day-month-year, e.g. 31-12-2026."),
 }
 STALE = N_("The form is out of date. Reload the page and try again.")
-
+PAGE, SECTION = "plans/plan.html", "plans/_section.html"
+VICTIM = (Role.victim,)
 
 # What the plan templates expect besides the plan itself: errors and drafts keyed by field,
 # a notice, the item just deleted (for "undo"), the item whose editor stays open.
@@ -78,148 +79,123 @@ def parse_date(raw: object) -> date | None:
     raise Invalid("review_by", "date", text)
 
 
-def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
+# ---------------------------------------------------------------- what a page shows
 
 
-def _plan_id(request: Request) -> int:
-    return int(request.path_params["plan_id"])
-
-
-def _context(
-    request: Request, session: Session, access: PlanAccess, **extra: Any
-) -> dict[str, Any]:
+def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
     # The live position is taken before the plan is read: a change in between is replayed.
-    live_position = request.app.state.broker.hub.position()
-    sections = queries.load(session, access.plan.id)  # type: ignore[arg-type]
+    live_position = state.broker(call.request).hub.position()
+    sections = queries.load(call.session, call.plan_id)
     changers = {s.section.changed_by_id for s in sections}
     changers |= {i.changed_by_id for s in sections for i in s.items}
     return {
-        "access": access,
+        "access": call.access,
         "sections": sections,
-        "people": queries.changer_labels(session, changers),
+        "people": queries.changer_labels(call.session, changers),
         "live_position": live_position,
-        "here": presence.here(session, access.plan.id, except_user=access.user.id),  # type: ignore[arg-type]
+        "here": presence.here(call.session, call.plan_id, except_user=call.user.id),
         **DEFAULTS,
         **extra,
     }
 
 
-def _section_context(
-    session: Session, access: PlanAccess, section_id: int, **extra: Any
-) -> dict[str, Any]:
-    view = queries.load_section(session, access.plan.id, section_id)  # type: ignore[arg-type]
+def section_context(call: PlanCall, section_id: int, **extra: Any) -> dict[str, Any]:
+    view = queries.load_section(call.session, call.plan_id, section_id)
     if view is None:
         raise HTTPException(404)
     changers = {view.section.changed_by_id, *(i.changed_by_id for i in view.items)}
     return {
-        "access": access,
+        "access": call.access,
         "view": view,
-        "people": queries.changer_labels(session, changers),
+        "people": queries.changer_labels(call.session, changers),
         **DEFAULTS,
         **extra,
     }
 
 
-def _back(request: Request, section_id: int) -> Response:
-    return RedirectResponse(f"/plans/{_plan_id(request)}#section-{section_id}", status_code=303)
+def section(call: PlanCall, section_id: int, status: int = 200, **extra: Any) -> Reply:
+    """The answer to a write on one section (see :func:`app.plans.resource.respond`)."""
+    return respond(
+        call,
+        page=PAGE,
+        partial=SECTION,
+        context=lambda c: page_context(c, **extra),
+        fragment=lambda c: section_context(c, section_id, **extra),
+        back=f"/plans/{call.plan_id}#section-{section_id}",
+        status=status,
+    )
 
 
-def _section_response(
-    request: Request,
-    session: Session,
-    access: PlanAccess,
-    section_id: int,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """htmx: the section alone; a plain form: back to the plan (or the page with errors).
-    A refused write (4xx) changed nothing but shows the plan: a read."""
-    if status_code != 200:
-        audit_read(request, access, "refused", session)
-    if request.headers.get("hx-request") == "true":
-        return render(
-            request,
-            "plans/plan.html",
-            _section_context(session, access, section_id, **extra),
-            partial="plans/_section.html",
-            status_code=status_code,
-        )
-    if status_code != 200:
-        return render(
-            request,
-            "plans/plan.html",
-            _context(request, session, access, **extra),
-            status_code=status_code,
-        )
-    return _back(request, section_id)
-
-
-def _changed(
-    request: Request,
-    session: Session,
-    access: PlanAccess,
-    what: str,
-    section_id: int | None = None,
-    item: Item | None = None,
+def changed(
+    call: PlanCall, what: str, section_id: int | None = None, item: Item | None = None
 ) -> None:
     """After a write: the audit trail (others' writes) and, once committed, the live stream —
     ids and versions only. Without a section the plan's outline changed."""
-    audit_change(request, session, access, what)
-    plan_id: int = access.plan.id  # type: ignore[assignment]
+    call.audit_change(what)
     event = (
-        Event(plan=plan_id, kind="plan")
+        Event(plan=call.plan_id, kind="plan")
         if section_id is None
         else Event(
-            plan=plan_id,
+            plan=call.plan_id,
             kind="section",
             section=section_id,
             item=item.id if item else None,
             version=item.version if item else None,
         )
     )
-    announce(request.app.state.broker, session, event)
+    announce(state.broker(call.request), call.session, event)
+
+
+def item_of(call: PlanCall) -> Item:
+    item = queries.get_item(call.session, call.plan_id, call.param("item_id"))
+    if item is None:
+        raise HTTPException(404)
+    return item
+
+
+def stale(call: PlanCall, _stale: StaleWrite) -> Reply:
+    """Someone else wrote first: the section again, with a notice."""
+    if "section_id" in call.request.path_params:
+        section_id = call.param("section_id")
+    else:
+        section_id = item_of(call).section_id
+    return section(call, section_id, 409, notice=_(STALE))
+
+
+def item_conflict(call: PlanCall, text: str) -> Reply:
+    """The item as it is now (None when deleted) next to the text the user typed."""
+
+    def context(c: PlanCall) -> dict[str, Any]:
+        item = item_of(c)
+        current = None if item.deleted_at else item
+        return {"access": c.access, "item": item, "current": current, "mine": text}
+
+    return conflict(call, "plans/conflict.html", context)
 
 
 # ---------------------------------------------------------------- pages
 
 
-async def my_plan(request: Request) -> Response:
+def my_plan(call: Call) -> Reply:
     """The victim's own plan; one is made from the default template if it is missing."""
-    user = require(request, Role.victim)
-    plan = await run_in_threadpool(_own_plan, request, user)
+    user = call.user
+    plan = queries.plan_of(call.session, user.id) or queries.create_plan(  # type: ignore[arg-type]
+        call.session, user, DEFAULT_TEMPLATE, user.locale or current_locale(), None
+    )
     return RedirectResponse(f"/plans/{plan.id}", status_code=303)
 
 
-def _own_plan(request: Request, user: User) -> Plan:
-    with db.write_session(_engine(request)) as session:
-        return queries.plan_of(session, user.id) or queries.create_plan(  # type: ignore[arg-type]
-            session, user, DEFAULT_TEMPLATE, user.locale or current_locale(), None
-        )
+def plan_page(call: PlanCall) -> Reply:
+    return show(PAGE, page_context)
 
 
-def plan_page(request: Request) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.read_session(_engine(request)) as session:
-        access = read_access(request, session, user)
-        context = _context(request, session, access)
-    return render(request, "plans/plan.html", context)
-
-
-def print_page(request: Request) -> Response:
+def print_page(call: PlanCall) -> Reply:
     """The plan for paper: the print CSS hides the exit button, navigation and forms."""
-    user = require(request, Role.victim, Role.caseworker)
-    with db.read_session(_engine(request)) as session:
-        access = read_access(request, session, user, "print")
-        context = _context(request, session, access)
-    return render(request, "plans/print.html", context)
+    return show("plans/print.html", page_context)
 
 
-def download(request: Request) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.read_session(_engine(request)) as session:
-        access = read_access(request, session, user, "download")
-        sections = queries.load(session, access.plan.id)  # type: ignore[arg-type]
+def download(call: PlanCall) -> Reply:
+    sections = queries.load(call.session, call.plan_id)
     body = {
         "sections": [
             {
@@ -233,285 +209,169 @@ def download(request: Request) -> Response:
     return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="noter.json"'})
 
 
+def section_fragment(call: PlanCall) -> Reply:
+    """One section as it is now (htmx "cancel"); without htmx, back to the plan page."""
+    section_id = call.param("section_id")
+    if "closed" in call.request.query_params:  # "Cancel" in an editor: the soft marker goes
+        mark_editing(call.request, call.plan_id, call.user, None)
+    if not is_htmx(call.request):  # shows nothing here: the plan page is the (audited) read
+        return RedirectResponse(f"/plans/{call.plan_id}#section-{section_id}", status_code=303)
+    audit_read(call.request, call.access, "section")
+    return show(PAGE, lambda c: section_context(c, section_id), SECTION)
+
+
+def edit_form(call: PlanCall) -> Reply:
+    """The editor for one item: the plan page with it open, or (htmx) just its section."""
+    item = item_of(call)
+    mark_editing(call.request, call.plan_id, call.user, item.id)
+    if is_htmx(call.request):
+        return show(PAGE, lambda c: section_context(c, item.section_id, editing=item.id), SECTION)
+    return show(PAGE, lambda c: page_context(c, editing=item.id))
+
+
+def confirm_delete(call: PlanCall) -> Reply:
+    """Without JavaScript, deleting asks on a page of its own."""
+    item = item_of(call)
+    return show("plans/confirm_delete.html", lambda c: {"access": c.access, "item": item})
+
+
 # ---------------------------------------------------------------- items
 
 
-def add_item(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    section_id = int(request.path_params["section_id"])
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        if queries.load_section(session, access.plan.id, section_id) is None:  # type: ignore[arg-type]
-            raise HTTPException(404)
-        try:
-            text = clean_text(form)
-        except Invalid as bad:
-            errors = {f"new-{section_id}": _(TEXT_ERRORS[bad.code])}
-            return _section_response(
-                request,
-                session,
-                access,
-                section_id,
-                status_code=422,
-                errors=errors,
-                drafts={f"new-{section_id}": bad.value},
-            )
-        item = queries.add_item(session, access.plan.id, section_id, text, user)  # type: ignore[arg-type]
-        _changed(request, session, access, f"item={item.id} add", section_id, item)
-        return _section_response(request, session, access, section_id)
-
-
-def _item(session: Session, access: PlanAccess, request: Request) -> Item:
-    item = queries.get_item(session, access.plan.id, int(request.path_params["item_id"]))  # type: ignore[arg-type]
-    if item is None:
+def add_item(call: PlanCall) -> Reply:
+    section_id = call.param("section_id")
+    if queries.load_section(call.session, call.plan_id, section_id) is None:
         raise HTTPException(404)
-    return item
+    key = f"new-{section_id}"
+    try:
+        text = clean_text(call.form)
+    except Invalid as bad:
+        errors, drafts = {key: _(TEXT_ERRORS[bad.code])}, {key: bad.value}
+        return section(call, section_id, 422, errors=errors, drafts=drafts)
+    item = queries.add_item(call.session, call.plan_id, section_id, text, call.user)
+    changed(call, f"item={item.id} add", section_id, item)
+    return section(call, section_id)
 
 
-def edit_item(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        item = _item(session, access, request)
-        version = inputs.version(form)
-        try:
-            text = clean_text(form)
-        except Invalid as bad:
-            return _section_response(
-                request,
-                session,
-                access,
-                item.section_id,
-                status_code=422,
-                errors={f"item-{item.id}": _(TEXT_ERRORS[bad.code])},
-                drafts={f"item-{item.id}": bad.value},
-                editing=item.id,
-            )
-        try:
-            queries.edit_item(session, item, version, text, user)
-        except queries.StaleWrite as stale:
-            session.rollback()
-            return _conflict(request, session, access, item, stale.current, text)
-        _changed(request, session, access, f"item={item.id} edit", item.section_id, item)
-        if presence.editing(session, access.plan.id, user.id, None):  # type: ignore[arg-type]
-            announce(request.app.state.broker, session, Event(plan=item.plan_id, kind="presence"))
-        return _section_response(request, session, access, item.section_id)
+def edit_item(call: PlanCall) -> Reply:
+    item, version, key = item_of(call), call.version, f"item-{call.param('item_id')}"
+    try:
+        text = clean_text(call.form)
+    except Invalid as bad:
+        errors, drafts = {key: _(TEXT_ERRORS[bad.code])}, {key: bad.value}
+        return section(call, item.section_id, 422, errors=errors, drafts=drafts, editing=item.id)
+    queries.edit_item(call.session, item, version, text, call.user)
+    changed(call, f"item={item.id} edit", item.section_id, item)
+    if presence.editing(call.session, call.plan_id, call.user.id, None):  # type: ignore[arg-type]
+        here = Event(plan=call.plan_id, kind="presence")
+        announce(state.broker(call.request), call.session, here)
+    return section(call, item.section_id)
 
 
-def _conflict(
-    request: Request,
-    session: Session,
-    access: PlanAccess,
-    item: Item,
-    current: Item | None,
-    mine: str,
-) -> Response:
-    """Never a silent overwrite: show both texts and let the user choose. For htmx the choice
-    replaces the main content (not the section), and its forms are plain forms. It shows the
-    current text: a read."""
-    audit_read(request, access, "conflict", session)
-    headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
-    return render(
-        request,
-        "plans/conflict.html",
-        {"access": access, "item": item, "current": current, "mine": mine},
-        status_code=409,
-        headers=headers,
-    )
+def edit_conflict(call: PlanCall, _stale: StaleWrite) -> Reply:
+    return item_conflict(call, clean_text(call.form))
 
 
-def toggle_item(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        item = _item(session, access, request)
-        try:
-            queries.set_done(session, item, inputs.version(form), form.get("done") == "1", user)
-        except queries.StaleWrite:
-            session.rollback()
-            return _section_response(
-                request, session, access, item.section_id, status_code=409, notice=_(STALE)
-            )
-        _changed(request, session, access, f"item={item.id} done", item.section_id, item)
-        return _section_response(request, session, access, item.section_id)
+def toggle_item(call: PlanCall) -> Reply:
+    item = item_of(call)
+    queries.set_done(call.session, item, call.version, call.form.get("done") == "1", call.user)
+    changed(call, f"item={item.id} done", item.section_id, item)
+    return section(call, item.section_id)
 
 
-def move_item(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    direction = -1 if form.get("direction") == "up" else 1
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        item = _item(session, access, request)
-        try:
-            queries.move_item(session, item, inputs.version(form), direction, user)
-        except queries.StaleWrite:
-            session.rollback()
-            return _section_response(
-                request, session, access, item.section_id, status_code=409, notice=_(STALE)
-            )
-        _changed(request, session, access, f"item={item.id} move", item.section_id, item)
-        return _section_response(request, session, access, item.section_id)
+def move_item(call: PlanCall) -> Reply:
+    item, direction = item_of(call), -1 if call.form.get("direction") == "up" else 1
+    queries.move_item(call.session, item, call.version, direction, call.user)
+    changed(call, f"item={item.id} move", item.section_id, item)
+    return section(call, item.section_id)
 
 
-def edit_form(request: Request) -> Response:
-    """The editor for one item: the plan page with it open, or (htmx) just its section."""
-    user = require(request, Role.victim, Role.caseworker)
-    with db.read_session(_engine(request)) as session:
-        access = read_access(request, session, user, "edit")
-        item = _item(session, access, request)
-        mark_editing(request, item.plan_id, user, item.id)
-        if is_htmx(request):
-            context = _section_context(session, access, item.section_id, editing=item.id)
-            return render(request, "plans/plan.html", context, partial="plans/_section.html")
-        context = _context(request, session, access, editing=item.id)
-    return render(request, "plans/plan.html", context)
+def delete_item(call: PlanCall) -> Reply:
+    item = item_of(call)
+    queries.delete_item(call.session, item, call.version, call.user)
+    changed(call, f"item={item.id} delete", item.section_id, item)
+    if is_htmx(call.request):
+        return section(call, item.section_id, deleted=item)
+    return show(PAGE, lambda c: page_context(c, deleted=item))
 
 
-def section_fragment(request: Request) -> Response:
-    """One section as it is now (htmx "cancel"); without htmx, the plan page."""
-    user = require(request, Role.victim, Role.caseworker)
-    section_id = int(request.path_params["section_id"])
-    with db.read_session(_engine(request)) as session:
-        if not is_htmx(request):  # shows nothing: back to the plan page (which is audited)
-            plan_access(session, user, _plan_id(request))
-            context = None
-        else:
-            access = read_access(request, session, user, "section")
-            context = _section_context(session, access, section_id)
-    if "closed" in request.query_params:  # "Cancel" in an editor: the soft marker goes
-        mark_editing(request, _plan_id(request), user, None)
-    if context is None:
-        return _back(request, section_id)
-    return render(request, "plans/plan.html", context, partial="plans/_section.html")
+def restored_text(form: FormData) -> str | None:
+    """From the conflict page (deleted while someone edited it) the restorer's text; an
+    emptied text, or a plain undo, restores the item as it was."""
+    try:
+        return clean_text(form) if "text" in form else None
+    except Invalid:
+        return None
 
 
-def confirm_delete(request: Request) -> Response:
-    """Without JavaScript, deleting asks on a page of its own."""
-    user = require(request, Role.victim, Role.caseworker)
-    with db.read_session(_engine(request)) as session:
-        access = read_access(request, session, user, "confirm")
-        item = _item(session, access, request)
-    return render(request, "plans/confirm_delete.html", {"access": access, "item": item})
+def restore_item(call: PlanCall) -> Reply:
+    """Undo a delete. Conditional on the version the form saw: of two restores one wins, the
+    other is shown the conflict (with a text) or told the form is out of date (a plain undo)."""
+    item = item_of(call)
+    queries.restore_item(call.session, item, call.version, call.user, restored_text(call.form))
+    changed(call, f"item={item.id} restore", item.section_id, item)
+    return section(call, item.section_id)
 
 
-def delete_item(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        item = _item(session, access, request)
-        try:
-            queries.delete_item(session, item, inputs.version(form), user)
-        except queries.StaleWrite:
-            session.rollback()
-            return _section_response(
-                request, session, access, item.section_id, status_code=409, notice=_(STALE)
-            )
-        _changed(request, session, access, f"item={item.id} delete", item.section_id, item)
-        if request.headers.get("hx-request") == "true":
-            return _section_response(request, session, access, item.section_id, deleted=item)
-        context = _context(request, session, access, deleted=item)
-    return render(request, "plans/plan.html", context)
-
-
-def restore_item(request: Request, form: FormData) -> Response:
-    """Undo a delete; from the conflict page (deleted while someone edited it) with their text.
-    Conditional on the version the form saw: of two restores one wins, the other is shown the
-    conflict (with a text) or told the form is out of date (a plain undo)."""
-    user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        item = _item(session, access, request)
-        version = inputs.version(form)
-        text = None
-        if "text" in form:
-            try:
-                text = clean_text(form)
-            except Invalid:
-                text = None  # an emptied text restores the item as it was
-        try:
-            queries.restore_item(session, item, version, user, text)
-        except queries.StaleWrite as stale:
-            session.rollback()
-            if text is None:
-                return _section_response(
-                    request, session, access, item.section_id, status_code=409, notice=_(STALE)
-                )
-            return _conflict(request, session, access, item, stale.current, text)
-        _changed(request, session, access, f"item={item.id} restore", item.section_id, item)
-        return _section_response(request, session, access, item.section_id)
+def restore_conflict(call: PlanCall, stale_write: StaleWrite) -> Reply:
+    text = restored_text(call.form)
+    return stale(call, stale_write) if text is None else item_conflict(call, text)
 
 
 # ---------------------------------------------------------------- sections
 
 
-def add_section(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        try:
-            title = clean_text(form, "title", MAX_TITLE)
-        except Invalid as bad:
-            context = _context(
-                request,
-                session,
-                access,
-                errors={"new-section": _(TEXT_ERRORS[bad.code])},
-                drafts={"new-section": bad.value},
-            )
-            audit_read(request, access, "refused", session)
-            return render(request, "plans/plan.html", context, status_code=422)
-        section = queries.add_section(session, access.plan.id, title, user)  # type: ignore[arg-type]
-        _changed(request, session, access, f"section={section.id} add")
-    return _back(request, section.id)  # type: ignore[arg-type]
+def add_section(call: PlanCall) -> Reply:
+    try:
+        title = clean_text(call.form, "title", MAX_TITLE)
+    except Invalid as bad:
+        errors, drafts = {"new-section": _(TEXT_ERRORS[bad.code])}, {"new-section": bad.value}
+        return respond(
+            call,
+            page=PAGE,
+            partial=None,
+            context=lambda c: page_context(c, errors=errors, drafts=drafts),
+            back="",
+            status=422,
+        )
+    new = queries.add_section(call.session, call.plan_id, title, call.user)
+    changed(call, f"section={new.id} add")
+    return RedirectResponse(f"/plans/{call.plan_id}#section-{new.id}", status_code=303)
 
 
-def edit_section(request: Request, form: FormData) -> Response:
-    user = require(request, Role.victim, Role.caseworker)
-    section_id = int(request.path_params["section_id"])
-    with db.write_session(_engine(request)) as session:
-        access = plan_access(session, user, _plan_id(request))
-        view = queries.load_section(session, access.plan.id, section_id)  # type: ignore[arg-type]
-        if view is None:
-            raise HTTPException(404)
-        try:
-            title = clean_text(form, "title", MAX_TITLE)
-            review_by = parse_date(form.get("review_by"))
-        except Invalid as bad:
-            return _section_response(
-                request,
-                session,
-                access,
-                section_id,
-                status_code=422,
-                errors={f"section-{section_id}": _(TEXT_ERRORS[bad.code])},
-            )
-        try:
-            version = inputs.version(form)
-            queries.edit_section(session, view.section, version, title, review_by, user)
-        except queries.StaleWrite:
-            session.rollback()
-            return _section_response(
-                request, session, access, section_id, status_code=409, notice=_(STALE)
-            )
-        _changed(request, session, access, f"section={section_id} edit", section_id)
-        return _section_response(request, session, access, section_id)
+def edit_section(call: PlanCall) -> Reply:
+    section_id = call.param("section_id")
+    view = queries.load_section(call.session, call.plan_id, section_id)
+    if view is None:
+        raise HTTPException(404)
+    try:
+        title = clean_text(call.form, "title", MAX_TITLE)
+        review_by = parse_date(call.form.get("review_by"))
+    except Invalid as bad:
+        errors = {f"section-{section_id}": _(TEXT_ERRORS[bad.code])}
+        return section(call, section_id, 422, errors=errors)
+    queries.edit_section(call.session, view.section, call.version, title, review_by, call.user)
+    changed(call, f"section={section_id} edit", section_id)
+    return section(call, section_id)
 
 
 P = "/plans/{plan_id:id}"
+T = P + "/items/{item_id:id}"
+S = P + "/sections/{section_id:id}"
 routes = [
-    Route("/plan", my_plan, name="my_plan"),
-    Route(P, plan_page, name="plan"),
-    Route(P + "/print", print_page),
-    Route(P + "/download", download),
-    Route(P + "/sections", form_endpoint(add_section), methods=["POST"]),
-    Route(P + "/sections/{section_id:id}", section_fragment),
-    Route(P + "/sections/{section_id:id}", form_endpoint(edit_section), methods=["POST"]),
-    Route(P + "/sections/{section_id:id}/items", form_endpoint(add_item), methods=["POST"]),
-    Route(P + "/items/{item_id:id}", form_endpoint(edit_item), methods=["POST"]),
-    Route(P + "/items/{item_id:id}/edit", edit_form),
-    Route(P + "/items/{item_id:id}/done", form_endpoint(toggle_item), methods=["POST"]),
-    Route(P + "/items/{item_id:id}/move", form_endpoint(move_item), methods=["POST"]),
-    Route(P + "/items/{item_id:id}/delete", confirm_delete),
-    Route(P + "/items/{item_id:id}/delete", form_endpoint(delete_item), methods=["POST"]),
-    Route(P + "/items/{item_id:id}/restore", form_endpoint(restore_item), methods=["POST"]),
+    Route("/plan", endpoint(my_plan, VICTIM, write=True, prepare=plain_call), name="my_plan"),
+    route(P, plan_page, name="plan"),
+    route(P + "/print", print_page, read="print"),
+    route(P + "/download", download, read="download"),
+    route(P + "/sections", add_section, write=True),
+    route(S, section_fragment, read=None),
+    route(S, edit_section, write=True, on_stale=stale),
+    route(S + "/items", add_item, write=True),
+    route(T, edit_item, write=True, on_stale=edit_conflict),
+    route(T + "/edit", edit_form, read="edit"),
+    route(T + "/done", toggle_item, write=True, on_stale=stale),
+    route(T + "/move", move_item, write=True, on_stale=stale),
+    route(T + "/delete", confirm_delete, read="confirm"),
+    route(T + "/delete", delete_item, write=True, on_stale=stale),
+    route(T + "/restore", restore_item, write=True, on_stale=restore_conflict),
 ]
