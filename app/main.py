@@ -25,6 +25,7 @@ from app.exit import routes as exit_routes
 from app.exit.middleware import RedirectsForReplace
 from app.live import routes as live_routes
 from app.live.broker import make_broker
+from app.orgs import hotlines
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
 from app.phone import routes as phone_routes
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *plan_routes.routes,
         *sharing_routes.routes,
         *contact_routes.routes,
+        *hotlines.routes,
         *live_routes.routes,
         *phone_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
+from app.ordering import next_position, swap
 from app.orgs.models import Organisation
 from app.sharing.models import Grant
-from app.versions import StaleWrite, conditional_update
+from app.versions import conditional_update
 
 # A deleted contact can be brought back for this long; after that it is removed for good (the
 # next write on the plan's contacts purges it), so no encrypted copy lingers.
@@ -75,10 +75,9 @@ def purge_expired(session: Session, plan_id: int) -> None:
 def add_contact(session: Session, plan_id: int, values: dict[str, Any], by: User) -> Contact:
     purge_expired(session, plan_id)
     # Deleted rows count too: an undone contact must not share a position with a new one.
-    last = session.exec(select(func.max(Contact.position)).where(Contact.plan_id == plan_id)).one()
     contact = Contact(
         plan_id=plan_id,
-        position=(last if last is not None else -1) + 1,
+        position=next_position(session, Contact.position, col(Contact.plan_id) == plan_id),
         changed_by_id=by.id,
         **values,
     )
@@ -118,41 +117,8 @@ def restore_contact(
 def move_contact(
     session: Session, contact: Contact, seen_version: int, direction: int, by: User
 ) -> Contact:
-    """Swap with the neighbour above (-1) or below (+1). Both rows get a new version."""
-    siblings = load(session, contact.plan_id)
-    index = next((i for i, c in enumerate(siblings) if c.id == contact.id), None)
-    if index is None:  # deleted meanwhile
-        raise StaleWrite(None)
-    other_index = index + direction
-    if not 0 <= other_index < len(siblings):
-        return _conditional(session, contact, seen_version, by)  # still checks the version
-    if len({c.position for c in siblings}) != len(siblings):  # ties: spread positions first
-        for i, sibling in enumerate(siblings):
-            session.execute(update(Contact).where(col(Contact.id) == sibling.id).values(position=i))
-        for sibling in siblings:
-            session.refresh(sibling)
-    other = siblings[other_index]
-    mine, theirs = contact.position, other.position
-    _conditional(session, contact, seen_version, by, position=theirs)
-    session.execute(
-        update(Contact)
-        .where(col(Contact.id) == other.id)
-        .values(position=mine, version=col(Contact.version) + 1)
-    )
-    session.refresh(other)
-    return contact
-
-
-# ---------------------------------------------------------------- the alarm
-
-
-def alarm_href(numbers: list[str], body: str) -> str:
-    """``sms:+4512345678,+4587654321?&body=…``: the phone's own SMS app, prefilled.
-
-    ``?&body=`` is the form both iOS and Android read. Numbers are E.164 (only ``+`` and
-    digits); the body is percent-encoded completely, so ``&``, ``#`` or ``<`` stay text.
-    """
-    return "sms:" + ",".join(numbers) + "?&body=" + quote(body, safe="")
+    """Swap with the neighbour above (-1) or below (+1) among the contacts shown."""
+    return swap(session, load(session, contact.plan_id), contact, seen_version, direction, by)
 
 
 # ---------------------------------------------------------------- hotlines
@@ -197,14 +163,12 @@ def org_hotlines(session: Session, organisation_id: int) -> list[Hotline]:
 
 
 def add_hotline(session: Session, organisation_id: int, name: str, phone: str, by: User) -> Hotline:
-    last = session.exec(
-        select(func.max(Hotline.position)).where(Hotline.organisation_id == organisation_id)
-    ).one()
+    where = col(Hotline.organisation_id) == organisation_id
     line = Hotline(
         organisation_id=organisation_id,
         name=name,
         phone=phone,
-        position=(last if last is not None else -1) + 1,
+        position=next_position(session, Hotline.position, where),
         changed_by_id=by.id,
     )
     session.add(line)

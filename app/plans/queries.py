@@ -97,6 +97,20 @@ def load(session: Session, plan_id: int) -> list[SectionView]:
     return [SectionView(s, by_section.get(s.id, [])) for s in sections]  # type: ignore[arg-type]
 
 
+def export(session: Session, plan_id: int) -> dict[str, object]:
+    """The plan as the JSON file "Hent" gives her: headings, dates, items and ticks."""
+    return {
+        "sections": [
+            {
+                "title": v.section.title,
+                "review_by": v.section.review_by.isoformat() if v.section.review_by else None,
+                "items": [{"text": i.text, "done": i.done} for i in v.items],
+            }
+            for v in load(session, plan_id)
+        ]
+    }
+
+
 def load_section(session: Session, plan_id: int, section_id: int) -> SectionView | None:
     section = session.get(Section, section_id)
     if section is None or section.plan_id != plan_id:

@@ -23,10 +23,12 @@ from starlette.routing import Route
 
 from app.auth.endpoints import Call, Handler, Later, Stale, endpoint
 from app.auth.models import Role, User
+from app.i18n import N_
 from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import is_htmx, render
 
 Context = Callable[["PlanCall"], dict[str, Any]]
+STALE = N_("The form is out of date. Reload the page and try again.")
 RETARGET = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
 EVERYONE = (Role.victim, Role.caseworker)
 

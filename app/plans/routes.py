@@ -8,7 +8,6 @@ write is refused with 409 and the current text next to the one the user typed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -16,28 +15,22 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from app import inputs, state
+from app import state
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
-from app.i18n import N_, _, current_locale
+from app.i18n import _, current_locale
 from app.live import presence
 from app.live.broker import Event, announce
 from app.live.routes import mark_editing
 from app.plans import queries
-from app.plans.models import MAX_TEXT, MAX_TITLE, Item
-from app.plans.resource import PlanCall, conflict, respond, route, show
+from app.plans.forms import TEXT_ERRORS, Invalid, clean_text, parse_date
+from app.plans.models import MAX_TITLE, Item
+from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
 from app.sharing.access import audit_read
 from app.versions import StaleWrite
 from app.web import is_htmx
 
-TEXT_ERRORS = {
-    "empty": N_("Write something first."),
-    "long": N_("The text can be at most 500 characters. Shorten it a little."),
-    "title_long": N_("The heading can be at most 100 characters."),
-    "date": N_("Write the date as day-month-year, e.g. 31-12-2026."),
-}
-STALE = N_("The form is out of date. Reload the page and try again.")
 PAGE, SECTION = "plans/plan.html", "plans/_section.html"
 VICTIM = (Role.victim,)
 
@@ -50,33 +43,6 @@ DEFAULTS: dict[str, Any] = {
     "deleted": None,
     "editing": None,
 }
-
-
-class Invalid(Exception):
-    def __init__(self, field: str, code: str, value: str) -> None:
-        super().__init__(code)
-        self.field, self.code, self.value = field, code, value
-
-
-def clean_text(form: FormData, field: str = "text", limit: int = MAX_TEXT) -> str:
-    value = inputs.text(form, field, multiline=limit == MAX_TEXT)
-    if not value:
-        raise Invalid(field, "empty", value)
-    if len(value) > limit:
-        raise Invalid(field, "long" if limit == MAX_TEXT else "title_long", value)
-    return value
-
-
-def parse_date(raw: object) -> date | None:
-    text = str(raw or "").strip()
-    if not text:
-        return None
-    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise Invalid("review_by", "date", text)
 
 
 # ---------------------------------------------------------------- what a page shows
@@ -195,17 +161,7 @@ def print_page(call: PlanCall) -> Reply:
 
 
 def download(call: PlanCall) -> Reply:
-    sections = queries.load(call.session, call.plan_id)
-    body = {
-        "sections": [
-            {
-                "title": v.section.title,
-                "review_by": v.section.review_by.isoformat() if v.section.review_by else None,
-                "items": [{"text": i.text, "done": i.done} for i in v.items],
-            }
-            for v in sections
-        ]
-    }
+    body = queries.export(call.session, call.plan_id)
     return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="noter.json"'})
 
 
