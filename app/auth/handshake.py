@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, state
 from app.auth import codes, sessions, stepup
 from app.auth.access import current_auth, require
 from app.auth.models import EnrolmentCode, Passkey, Role, User
@@ -73,7 +73,7 @@ def _context(row: EnrolmentCode, person: User, error: str | None = None) -> dict
 
 def confirm_page(request: Request) -> Response:
     issuer = require(request, Role.caseworker, Role.org_admin)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
     return render(request, "auth/confirm.html", _context(row, person))
 
@@ -100,12 +100,12 @@ def confirm(request: Request, form: FormData) -> Response:
     typed = str(form.get("confirmation", ""))[:20]
     auth = current_auth(request)
     if auth is None or auth.verified_at is None:
-        with db.read_session(request.app.state.engine) as session:
+        with db.read_session(state.engine(request)) as session:
             row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         context = _context(row, person, _(REFUSALS["password_only"]))
         context["verify"] = stepup.verify_url(f"/codes/{row.id}")
         return render(request, "auth/confirm.html", context, status_code=403)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         waiting = list(session.exec(select(Passkey.id).where(Passkey.pending_code_id == row.id)))
         ip = audit.request_ip(request)
@@ -116,7 +116,7 @@ def confirm(request: Request, form: FormData) -> Response:
             )
 
         try:
-            codes.confirm(session, request.app.state.settings.secret_key, row, typed)
+            codes.confirm(session, state.settings(request).secret_key, row, typed)
         except codes.ConfirmError as exc:
             # Committed as it is: the failure count (and a voided code) must stick.
             record("code_confirm_refused", exc.reason)

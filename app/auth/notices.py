@@ -31,7 +31,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from app import db, i18n, inputs
+from app import db, i18n, inputs, state
 from app.audit import AuditEvent
 from app.auth.access import current_auth, require
 from app.auth.models import AuthSession, EnrolmentCode, Role, User
@@ -314,18 +314,18 @@ def preload(engine: Engine, user: User, auth: AuthSession, scope: Scope) -> list
 
 def pending(request: Request) -> list[Notice]:
     """This device's notices, newest first (none for a visitor who is not signed in)."""
-    state = request.scope.get("state", {})
-    if isinstance(state.get("preloaded"), list):
-        return state["preloaded"]
+    request_state = request.scope.get("state", {})
+    if isinstance(request_state.get("preloaded"), list):
+        return request_state["preloaded"]
     if _on_the_event_loop():
         # A page rendered on the loop (an error page from the exception handler) shows no
         # notices rather than query there; the next page shows them.
         return []
-    auth: AuthSession | None = state.get("auth")
-    user = state.get("user")
+    auth: AuthSession | None = request_state.get("auth")
+    user = request_state.get("user")
     if auth is None or user is None:
         return []
-    return _load(request.app.state.engine, user, auth)
+    return _load(state.engine(request), user, auth)
 
 
 def _on_the_event_loop() -> bool:
@@ -379,7 +379,7 @@ def dismiss(request: Request, form: FormData) -> Response:
     auth = current_auth(request)
     assert auth is not None
     raw = str(form.get("seen", ""))
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         seen = inputs.parse_id(raw)
         event = session.get(AuditEvent, seen) if seen is not None else None
         if event is None or event.subject_id != user.id:

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
-from app import audit, db, inputs, ratelimit
+from app import audit, db, inputs, ratelimit, state
 from app.auth import codes, identity, passwords, sessions, stepup
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
@@ -49,15 +49,15 @@ CODE_REFUSED = N_("The code is wrong, used or expired. Ask your adviser for a ne
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return state.settings(request)
 
 
 def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
+    return state.engine(request)
 
 
 def _limiter(request: Request) -> ratelimit.Limiter:
-    return request.app.state.limiter
+    return state.limiter(request)
 
 
 def _ip(request: Request) -> str:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import audit, db
+from app import audit, db, state
 from app.auth import sessions
 from app.auth.models import AuthSession
 from app.settings import Settings
@@ -78,7 +78,8 @@ class WipeMarker:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = Request(scope).cookies
+        request = Request(scope)
+        cookies = request.cookies
         if self.marker not in cookies:
             await self.app(scope, receive, send)
             return
@@ -87,7 +88,7 @@ class WipeMarker:
             client = scope.get("client")
             await run_in_threadpool(  # database work never runs on the event loop
                 end_wiped_session,
-                scope["app"].state.engine,
+                state.engine(request),
                 self.settings,
                 token,
                 client[0] if client else "",

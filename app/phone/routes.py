@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, state
 from app.auth.access import current_user, require
 from app.auth.models import Role, User
 from app.contacts import queries as contact_queries
@@ -86,13 +86,13 @@ async def manifest(request: Request) -> Response:
 def worker_csp(request: Request) -> str:
     """The worker's own CSP (it governs the worker's fetches): itself, plus the htmx CDN it
     precaches."""
-    origin = request.app.state.settings.htmx_origin
+    origin = state.settings(request).htmx_origin
     connect = "'self'" + (f" {origin}" if origin else "")
     return f"default-src 'self'; connect-src {connect}; script-src 'self'; object-src 'none'"
 
 
 async def service_worker(request: Request) -> Response:
-    script, version = worker_script(request.app.state.settings)
+    script, version = worker_script(state.settings(request))
     return Response(
         script,
         media_type="text/javascript",
@@ -118,7 +118,7 @@ async def offline_page(request: Request) -> Response:
 
 
 def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
+    return state.engine(request)
 
 
 def phone_context(user: User, **extra: Any) -> dict[str, Any]:
