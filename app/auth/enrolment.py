@@ -103,7 +103,7 @@ def _passkey_counts(session: Session, ids: list[int]) -> dict[int, int]:
     rows = session.exec(
         select(Passkey.user_id, func.count())
         .where(col(Passkey.user_id).in_(ids))
-        .group_by(Passkey.user_id)
+        .group_by(col(Passkey.user_id))
     ).all()
     return dict(rows)
 
@@ -178,8 +178,8 @@ def context_for_admin(session: Session, admin: User) -> dict[str, Any]:
     )
     return {
         "caseworkers": caseworkers,
-        "counts": _passkey_counts(session, [c.id for c in caseworkers]),
-    }  # type: ignore[misc]
+        "counts": _passkey_counts(session, [c.id for c in caseworkers]),  # type: ignore[misc]
+    }
 
 
 routes = [

@@ -9,6 +9,7 @@ name and sessions. Only the issuer can confirm, and only while they may still ac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -78,7 +79,7 @@ def confirm_page(request: Request) -> Response:
     return render(request, "auth/confirm.html", _context(row, person))
 
 
-def reset_logins(session: Session, person: User, keep: list[int]) -> str:
+def reset_logins(session: Session, person: User, keep: Sequence[int | None]) -> str:
     """Remove every way into ``person``'s account but the passkeys in ``keep``."""
     removed = session.execute(
         delete(Passkey).where(col(Passkey.user_id) == person.id, col(Passkey.id).not_in(keep))

@@ -240,14 +240,14 @@ def describe_all(session: Session, events: list[AuditEvent], subject_id: int) ->
     )
     texts = []
     for e in events:
-        actor = labels.get(e.actor_id) if e.actor_id not in (None, subject_id) else None  # type: ignore[arg-type]
+        actor = labels.get(e.actor_id) if e.actor_id not in (None, subject_id) else None
         code = _number(e, "code") if e.action == "passkey_added" else None
         issuer = issuers.get(code) if code is not None else None
         texts.append(
             describe(
                 e,
                 actor,
-                code_from=labels.get(issuer) if issuer not in (None, subject_id) else None,  # type: ignore[arg-type]
+                code_from=labels.get(issuer) if issuer not in (None, subject_id) else None,
                 device=_known(devices.get(e.session_id, "")) if e.session_id is not None else "",
             )
         )
@@ -259,7 +259,7 @@ def _lookup(session: Session, key: Any, value: Any, ids: set[int | None]) -> dic
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.exec(select(key, value).where(col(key).in_(wanted))).all())  # type: ignore[arg-type]
+    return dict(session.exec(select(key, value).where(col(key).in_(wanted))).all())
 
 
 def _known(device: str) -> str:

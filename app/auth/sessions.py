@@ -96,8 +96,8 @@ def start(
     session.add(
         AuthSession(
             token_hash=token_hash(token),
-            user_id=user.id,
-            device=device_label(user_agent),  # type: ignore[arg-type]
+            user_id=user.id,  # type: ignore[arg-type]
+            device=device_label(user_agent),
             created_at=moment,
             last_seen_at=moment,
             method=method,

@@ -15,6 +15,7 @@ When the request itself signs in (the answer sets a new session cookie), that co
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -46,7 +47,7 @@ def _without(cookie_header: bytes, names: set[str]) -> bytes:
     return b";".join(kept).strip()
 
 
-def end_wiped_session(engine, settings: Settings, token: str, ip: str) -> None:  # type: ignore[no-untyped-def]
+def end_wiped_session(engine: Engine, settings: Settings, token: str, ip: str) -> None:
     with db.write_session(engine) as session:
         auth = session.exec(
             select(AuthSession).where(

@@ -4,6 +4,7 @@ on it, the victim's "sign me out when I leave" choice, and the beacon that choic
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -31,7 +32,7 @@ async def about(request: Request) -> Response:
     return render(request, "exit/about.html", {"home": home}, block="explanation")
 
 
-def save_setting(request: Request, form) -> Response:  # type: ignore[no-untyped-def]
+def save_setting(request: Request, form: FormData) -> Response:
     user = require(request, Role.victim)
     signs_out = form.get("exit_signs_out") == "on"
     with db.write_session(state.engine(request)) as session:

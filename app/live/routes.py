@@ -96,7 +96,7 @@ async def events(request: Request) -> Response:
     last = request.headers.get("last-event-id", "")
     backlog = hub.since(plan_id, last) if last else []
     try:
-        stream = await run_in_threadpool(presence.join, engine, plan_id, user.id)
+        stream = await run_in_threadpool(presence.join, engine, plan_id, user.id)  # type: ignore[arg-type]
     except BaseException:
         hub.unsubscribe(sub)
         limit.release(session_id)

@@ -120,8 +120,8 @@ def save_template(request: Request, form: FormData) -> Response:
             return render(request, "orgs/template.html", context, status_code=409)
         if row is None:
             row = OrgTemplate(
-                organisation_id=admin.organisation_id,
-                data=data,  # type: ignore[arg-type]
+                organisation_id=admin.organisation_id,  # type: ignore[arg-type]
+                data=data,
                 changed_by_id=admin.id,
             )
         else:

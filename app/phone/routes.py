@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -117,7 +118,7 @@ async def offline_page(request: Request) -> Response:
 # ---------------------------------------------------------------- the victim's phone settings
 
 
-def _engine(request: Request):  # type: ignore[no-untyped-def]
+def _engine(request: Request) -> Engine:
     return state.engine(request)
 
 

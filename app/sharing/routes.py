@@ -121,7 +121,7 @@ def grant(request: Request, form: FormData) -> Response:
         ):
             session.add(
                 Grant(
-                    plan_id=plan.id,
+                    plan_id=plan.id,  # type: ignore[arg-type]
                     caseworker_id=caseworker.id,  # type: ignore[arg-type]
                     granted_by_id=user.id,
                 )
@@ -158,7 +158,7 @@ def revoke(request: Request) -> Response:
             ip=audit.request_ip(request),
         )
         # Open streams re-check their access: the caseworker's closes within a second.
-        announce(state.broker(request), session, Event(plan=plan.id, kind="access"))  # type: ignore[arg-type]
+        announce(state.broker(request), session, Event(plan=plan.id, kind="access"))
     return RedirectResponse("/plan/sharing", status_code=303)
 
 
@@ -190,8 +190,10 @@ def activity(request: Request) -> Response:
                 select(AuditEvent)
                 .where(
                     or_(
-                        and_(AuditEvent.plan_id == plan.id, col(AuditEvent.actor_id) != user.id),
-                        and_(AuditEvent.subject_id == user.id, notices.notice_worthy()),
+                        and_(
+                            col(AuditEvent.plan_id) == plan.id, col(AuditEvent.actor_id) != user.id
+                        ),
+                        and_(col(AuditEvent.subject_id) == user.id, notices.notice_worthy()),
                     )
                 )
                 .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
