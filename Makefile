@@ -61,6 +61,8 @@ run: install
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Fast tests and browser tests run in separate pytest processes (docs/design.md §8: Playwright's sync
 # API and asyncio do not share a process well).

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy import Engine
+
 from app import audit, crypto, db, demo, i18n
 from app.auth import codes
 from app.auth.models import Role
@@ -13,7 +15,7 @@ from app.orgs.models import OrgKind
 from app.settings import Settings, SettingsError
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     crypto.configure(crypto.Cipher.from_settings(settings))
     engine = db.make_engine(settings.database_url)
     db.migrate(engine)

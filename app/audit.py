@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel
 from starlette.requests import Request
 
+from app import state
 from app.clock import now
 
 log = logging.getLogger("tryg.audit")
@@ -45,7 +46,7 @@ def hash_ip(secret: str, ip: str | None) -> str:
 def request_ip(request: Request) -> str:
     """The keyed hash of this request's client address."""
     return hash_ip(
-        request.app.state.settings.secret_key, request.client.host if request.client else ""
+        state.settings(request).secret_key, request.client.host if request.client else ""
     )
 
 

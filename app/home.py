@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app import db
+from app import db, state
 from app.web import render
 
 
@@ -15,7 +15,7 @@ async def home(request: Request) -> Response:
 
 
 def healthz(request: Request) -> Response:
-    ok = db.ping(request.app.state.engine)
+    ok = db.ping(state.engine(request))
     return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
 
 

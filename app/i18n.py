@@ -109,9 +109,9 @@ def _from_accept_language(header: str) -> str | None:
 
 def choose_locale(request: Request, user_locale: str | None = None) -> str:
     if user_locale in LANGUAGES:
-        return user_locale  # type: ignore[return-value]
+        return user_locale
     cookie = request.cookies.get(COOKIE)
     if cookie in LANGUAGES:
-        return cookie  # type: ignore[return-value]
+        return cookie
     header = request.headers.get("accept-language", "")
     return _from_accept_language(header) or DEFAULT

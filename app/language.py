@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import i18n, inputs
+from app import i18n, inputs, state
 
 
 def safe_next(value: object) -> str:
@@ -33,7 +33,7 @@ async def switch(request: Request) -> Response:
             path="/",
             samesite="strict",
             httponly=True,
-            secure=request.app.state.settings.https,
+            secure=state.settings(request).https,
         )
     return response
 

@@ -33,9 +33,12 @@ from app.plans import routes as plan_routes
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
 from app.sharing import routes as sharing_routes
+from app.state import AppState
 from app.web import Errors, error_page, http_exception
 
 STATIC_DIR = resources.STATIC
+
+app: Starlette  # ``app.main:app``, built on first access by ``__getattr__`` below
 
 
 def configure_logging(level: str) -> None:
@@ -52,15 +55,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Called by templates/auth/_notices.html, so only a full page pays for the query.
     web.page_extra("account_notices", notices.pending)
 
+    shared = AppState(
+        settings=settings,
+        limiter=ratelimit.Limiter(),
+        stream_limit=live_routes.StreamLimit(settings.live_streams_per_session),
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = db.make_engine(settings.database_url)
         db.migrate(engine)
-        app.state.engine = engine
-        app.state.broker = make_broker(engine)
-        await app.state.broker.start()
+        shared.engine = engine
+        shared.broker = broker = make_broker(engine)
+        await broker.start()
         yield
-        await app.state.broker.stop()
+        await broker.stop()
         engine.dispose()
 
     routes = [
@@ -96,9 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={HTTPException: http_exception, SignInRequired: sign_in_first},
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.limiter = ratelimit.Limiter()
-    app.state.stream_limit = live_routes.StreamLimit(settings.live_streams_per_session)
+    app.state = shared
     return app
 
 

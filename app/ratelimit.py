@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -25,9 +25,9 @@ class Limiter:
         self.storage = MemoryStorage()
         self.strategy = MovingWindowRateLimiter(self.storage)
 
-    def hit(self, item, *keys: str) -> bool:  # type: ignore[no-untyped-def]
+    def hit(self, item: RateLimitItem, *keys: str) -> bool:
         return self.strategy.hit(item, *keys)
 
-    def minutes_left(self, item, *keys: str) -> int:  # type: ignore[no-untyped-def]
+    def minutes_left(self, item: RateLimitItem, *keys: str) -> int:
         reset, _remaining = self.strategy.get_window_stats(item, *keys)
         return max(1, math.ceil((reset - time.time()) / 60))

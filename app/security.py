@@ -202,7 +202,7 @@ class CSRF(CSRFMiddleware):
     def _generate_csrf_token(self) -> str:
         """256 random bits, signed (the library's default is 1024 bits: ~250 characters repeated
         in every form of a long plan page)."""
-        return self.serializer.dumps(secrets.token_urlsafe(32))  # type: ignore[no-any-return]
+        return self.serializer.dumps(secrets.token_urlsafe(32))
 
     def _valid_cookie(self, token: str | None) -> bool:
         if not token:
@@ -220,7 +220,7 @@ class CSRF(CSRFMiddleware):
         request = Request(scope)
         cookie = request.cookies.get(self.cookie_name)
         fresh = not self._valid_cookie(cookie)
-        token = self._generate_csrf_token() if fresh else cookie
+        token = self._generate_csrf_token() if fresh or cookie is None else cookie
         state = scope.setdefault("state", {})
         state["csrf_token"] = token
 
@@ -229,7 +229,7 @@ class CSRF(CSRFMiddleware):
             submitted = request.headers.get(self.header_name) or _form_token(
                 body, request.headers.get("content-type", "")
             )
-            if fresh or not submitted or not self._csrf_tokens_match(cookie, submitted):
+            if fresh or not submitted or not self._csrf_tokens_match(token, submitted):
                 response = await self.error_page(request, 403)
                 await self._send_with_cookie(response, scope, receive, send, token, fresh)
                 return
@@ -251,7 +251,7 @@ class CSRF(CSRFMiddleware):
             scope, receive, functools.partial(self._send, send=send, token=token, fresh=fresh)
         )
 
-    async def _send(self, message: Message, send: Send, token: str, fresh: bool) -> None:  # type: ignore[override]
+    async def _send(self, message: Message, send: Send, token: str, fresh: bool) -> None:
         if fresh and message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
             cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, inputs, resources  # inputs also registers the {x:id} path convertor
+from app import i18n, inputs, resources, state  # inputs also registers the {x:id} path convertor
 from app.i18n import N_, _
 
 log = logging.getLogger("tryg.web")
@@ -84,18 +84,18 @@ def is_htmx(request: Request) -> bool:
 
 
 def base_context(request: Request) -> dict[str, Any]:
-    settings = request.app.state.settings
-    state = request.scope.get("state", {})
-    user = state.get("user")
+    settings = state.settings(request)
+    request_state = request.scope.get("state", {})
+    user = request_state.get("user")
     locale = i18n.choose_locale(request, user.locale if user else None)
     i18n.set_locale(locale)
     return {
         "request": request,
         "settings": settings,
-        "csrf_token": state.get("csrf_token", ""),
+        "csrf_token": request_state.get("csrf_token", ""),
         # One hidden field per form: prebuilt once per request instead of an include per form.
         "csrf_input": Markup('<input type="hidden" name="csrftoken" value="{}">').format(
-            state.get("csrf_token", "")
+            request_state.get("csrf_token", "")
         ),
         "csrf_field": "csrftoken",
         "locale": locale,

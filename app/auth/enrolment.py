@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app import audit, db, inputs
+from app import audit, db, inputs, state
 from app.auth import codes
 from app.auth.access import require
 from app.auth.identity import by_name
@@ -47,7 +47,7 @@ def code_page(
     """Show a fresh code once: QR (a data: URI image, no inline script) and text, with the
     form where the issuer types the confirmation the new phone shows."""
     row, code = issued
-    origin = request.app.state.settings.origin
+    origin = state.settings(request).origin
     qr = segno.make(f"{origin}/enrol#{code}", error="m")
     return render(
         request,
@@ -69,7 +69,7 @@ def issue_code(
 ) -> tuple[EnrolmentCode, str]:
     issued = codes.issue(
         session,
-        request.app.state.settings.secret_key,
+        state.settings(request).secret_key,
         person.id,  # type: ignore[arg-type]
         actor.id,
         purpose=purpose,
@@ -103,7 +103,7 @@ def _passkey_counts(session: Session, ids: list[int]) -> dict[int, int]:
     rows = session.exec(
         select(Passkey.user_id, func.count())
         .where(col(Passkey.user_id).in_(ids))
-        .group_by(Passkey.user_id)
+        .group_by(col(Passkey.user_id))
     ).all()
     return dict(rows)
 
@@ -119,7 +119,7 @@ def _people_context(session: Session, caseworker: User) -> dict[str, Any]:
 
 def people(request: Request) -> Response:
     caseworker = require(request, Role.caseworker)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         context = _people_context(session, caseworker)
     return render(request, "auth/people.html", context)
 
@@ -128,11 +128,11 @@ def create_person(request: Request, form: FormData) -> Response:
     caseworker = require(request, Role.caseworker)
     name, error = clean_name(inputs.text(form, "display_name", multiline=True))
     if error:
-        with db.read_session(request.app.state.engine) as session:
+        with db.read_session(state.engine(request)) as session:
             context = _people_context(session, caseworker)
         context |= {"errors": {"display_name": _(error)}, "name": name}
         return render(request, "auth/people.html", context, status_code=400)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         person = User(role=Role.victim, display_name=name, enrolled_by_id=caseworker.id)
         session.add(person)
         session.flush()
@@ -152,7 +152,7 @@ def create_person(request: Request, form: FormData) -> Response:
 
 def _person_code(request: Request, purpose: codes.Purpose) -> Response:
     caseworker = require(request, Role.caseworker)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         person = _my_victim(session, caseworker, request.path_params["person_id"])
         issued = issue_code(request, session, caseworker, person, purpose)
     return code_page(request, person, issued, back="/people")
@@ -178,8 +178,8 @@ def context_for_admin(session: Session, admin: User) -> dict[str, Any]:
     )
     return {
         "caseworkers": caseworkers,
-        "counts": _passkey_counts(session, [c.id for c in caseworkers]),
-    }  # type: ignore[misc]
+        "counts": _passkey_counts(session, [c.id for c in caseworkers]),  # type: ignore[misc]
+    }
 
 
 routes = [

@@ -9,6 +9,7 @@ name and sessions. Only the issuer can confirm, and only while they may still ac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, state
 from app.auth import codes, sessions, stepup
 from app.auth.access import current_auth, require
 from app.auth.models import EnrolmentCode, Passkey, Role, User
@@ -73,12 +74,12 @@ def _context(row: EnrolmentCode, person: User, error: str | None = None) -> dict
 
 def confirm_page(request: Request) -> Response:
     issuer = require(request, Role.caseworker, Role.org_admin)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
     return render(request, "auth/confirm.html", _context(row, person))
 
 
-def reset_logins(session: Session, person: User, keep: list[int]) -> str:
+def reset_logins(session: Session, person: User, keep: Sequence[int | None]) -> str:
     """Remove every way into ``person``'s account but the passkeys in ``keep``."""
     removed = session.execute(
         delete(Passkey).where(col(Passkey.user_id) == person.id, col(Passkey.id).not_in(keep))
@@ -100,12 +101,12 @@ def confirm(request: Request, form: FormData) -> Response:
     typed = str(form.get("confirmation", ""))[:20]
     auth = current_auth(request)
     if auth is None or auth.verified_at is None:
-        with db.read_session(request.app.state.engine) as session:
+        with db.read_session(state.engine(request)) as session:
             row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         context = _context(row, person, _(REFUSALS["password_only"]))
         context["verify"] = stepup.verify_url(f"/codes/{row.id}")
         return render(request, "auth/confirm.html", context, status_code=403)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         row, person = _issued_by_me(session, issuer, request.path_params["code_id"])
         waiting = list(session.exec(select(Passkey.id).where(Passkey.pending_code_id == row.id)))
         ip = audit.request_ip(request)
@@ -116,7 +117,7 @@ def confirm(request: Request, form: FormData) -> Response:
             )
 
         try:
-            codes.confirm(session, request.app.state.settings.secret_key, row, typed)
+            codes.confirm(session, state.settings(request).secret_key, row, typed)
         except codes.ConfirmError as exc:
             # Committed as it is: the failure count (and a voided code) must stick.
             record("code_confirm_refused", exc.reason)

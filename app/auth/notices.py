@@ -31,7 +31,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from app import db, i18n, inputs
+from app import db, i18n, inputs, state
 from app.audit import AuditEvent
 from app.auth.access import current_auth, require
 from app.auth.models import AuthSession, EnrolmentCode, Role, User
@@ -240,14 +240,14 @@ def describe_all(session: Session, events: list[AuditEvent], subject_id: int) ->
     )
     texts = []
     for e in events:
-        actor = labels.get(e.actor_id) if e.actor_id not in (None, subject_id) else None  # type: ignore[arg-type]
+        actor = labels.get(e.actor_id) if e.actor_id not in (None, subject_id) else None
         code = _number(e, "code") if e.action == "passkey_added" else None
         issuer = issuers.get(code) if code is not None else None
         texts.append(
             describe(
                 e,
                 actor,
-                code_from=labels.get(issuer) if issuer not in (None, subject_id) else None,  # type: ignore[arg-type]
+                code_from=labels.get(issuer) if issuer not in (None, subject_id) else None,
                 device=_known(devices.get(e.session_id, "")) if e.session_id is not None else "",
             )
         )
@@ -259,7 +259,7 @@ def _lookup(session: Session, key: Any, value: Any, ids: set[int | None]) -> dic
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.exec(select(key, value).where(col(key).in_(wanted))).all())  # type: ignore[arg-type]
+    return dict(session.exec(select(key, value).where(col(key).in_(wanted))).all())
 
 
 def _known(device: str) -> str:
@@ -314,18 +314,18 @@ def preload(engine: Engine, user: User, auth: AuthSession, scope: Scope) -> list
 
 def pending(request: Request) -> list[Notice]:
     """This device's notices, newest first (none for a visitor who is not signed in)."""
-    state = request.scope.get("state", {})
-    if isinstance(state.get("preloaded"), list):
-        return state["preloaded"]
+    request_state = request.scope.get("state", {})
+    if isinstance(request_state.get("preloaded"), list):
+        return request_state["preloaded"]
     if _on_the_event_loop():
         # A page rendered on the loop (an error page from the exception handler) shows no
         # notices rather than query there; the next page shows them.
         return []
-    auth: AuthSession | None = state.get("auth")
-    user = state.get("user")
+    auth: AuthSession | None = request_state.get("auth")
+    user = request_state.get("user")
     if auth is None or user is None:
         return []
-    return _load(request.app.state.engine, user, auth)
+    return _load(state.engine(request), user, auth)
 
 
 def _on_the_event_loop() -> bool:
@@ -379,7 +379,7 @@ def dismiss(request: Request, form: FormData) -> Response:
     auth = current_auth(request)
     assert auth is not None
     raw = str(form.get("seen", ""))
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         seen = inputs.parse_id(raw)
         event = session.get(AuditEvent, seen) if seen is not None else None
         if event is None or event.subject_id != user.id:

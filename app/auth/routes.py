@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
-from app import audit, db, inputs, ratelimit
+from app import audit, db, inputs, ratelimit, state
 from app.auth import codes, identity, passwords, sessions, stepup
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
@@ -49,15 +49,15 @@ CODE_REFUSED = N_("The code is wrong, used or expired. Ask your adviser for a ne
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return state.settings(request)
 
 
-def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
+def _engine(request: Request) -> Engine:
+    return state.engine(request)
 
 
 def _limiter(request: Request) -> ratelimit.Limiter:
-    return request.app.state.limiter
+    return state.limiter(request)
 
 
 def _ip(request: Request) -> str:
@@ -505,9 +505,8 @@ def set_password(request: Request, form: FormData) -> Response:
     username = inputs.text(form, "username")[:60]
     password = inputs.text(form, "password", strip=False)[: passwords.MAX_LENGTH]
     if not stepup.is_fresh(request):
-        errors = {"form": _(NOT_FRESH)}
         verify = stepup.verify_url("/account/password")
-        context = {"errors": errors, "username": username, "verify": verify}
+        context = {"errors": {"form": _(NOT_FRESH)}, "username": username, "verify": verify}
         return render(request, "auth/password.html", context, status_code=403)
     errors: dict[str, str] = {}
     if not (3 <= len(username) <= 60) or not all(c.isalnum() or c in "._-" for c in username):
@@ -570,8 +569,10 @@ def sessions_page(request: Request) -> Response:
             .order_by(col(AuthSession.last_seen_at).desc())
         ).all()
     return render(
-        request, "auth/sessions.html", {"sessions": rows, "current_id": current_auth(request).id}
-    )  # type: ignore[union-attr]
+        request,
+        "auth/sessions.html",
+        {"sessions": rows, "current_id": current_auth(request).id},  # type: ignore[union-attr]
+    )
 
 
 def end_session(request: Request) -> Response:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import db, i18n
+from app import db, i18n, state
 from app.auth.models import AuthSession, Role, User
 from app.clock import now
 from app.settings import Settings
@@ -96,8 +96,8 @@ def start(
     session.add(
         AuthSession(
             token_hash=token_hash(token),
-            user_id=user.id,
-            device=device_label(user_agent),  # type: ignore[arg-type]
+            user_id=user.id,  # type: ignore[arg-type]
+            device=device_label(user_agent),
             created_at=moment,
             last_seen_at=moment,
             method=method,
@@ -238,21 +238,21 @@ class SessionAuth:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state["user"] = state["auth"] = None
+        request_state = scope.setdefault("state", {})
+        request_state["user"] = request_state["auth"] = None
         request = Request(scope)
         token = request.cookies.get(self.cookie)
         if token:
             # Off the event loop, once: the lookup reads (and every minute writes) the database,
             # and what a full page shows of the account (notices) comes along.
             current, extra = await run_in_threadpool(
-                self._work, scope["app"].state.engine, token, scope
+                self._work, state.engine(request), token, scope
             )
             if current is not None:
-                state["user"], state["auth"] = current.user, current.auth
+                request_state["user"], request_state["auth"] = current.user, current.auth
             if extra is not None:
-                state["preloaded"] = extra
+                request_state["preloaded"] = extra
         # Set for every request (JSON answers too), so no language leaks between requests.
-        user = state["user"]
+        user = request_state["user"]
         i18n.set_locale(i18n.choose_locale(request, user.locale if user else None))
         await self.app(scope, receive, send)

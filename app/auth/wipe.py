@@ -15,6 +15,7 @@ When the request itself signs in (the answer sets a new session cookie), that co
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import audit, db
+from app import audit, db, state
 from app.auth import sessions
 from app.auth.models import AuthSession
 from app.settings import Settings
@@ -46,7 +47,7 @@ def _without(cookie_header: bytes, names: set[str]) -> bytes:
     return b";".join(kept).strip()
 
 
-def end_wiped_session(engine, settings: Settings, token: str, ip: str) -> None:  # type: ignore[no-untyped-def]
+def end_wiped_session(engine: Engine, settings: Settings, token: str, ip: str) -> None:
     with db.write_session(engine) as session:
         auth = session.exec(
             select(AuthSession).where(
@@ -78,7 +79,8 @@ class WipeMarker:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = Request(scope).cookies
+        request = Request(scope)
+        cookies = request.cookies
         if self.marker not in cookies:
             await self.app(scope, receive, send)
             return
@@ -87,7 +89,7 @@ class WipeMarker:
             client = scope.get("client")
             await run_in_threadpool(  # database work never runs on the event loop
                 end_wiped_session,
-                scope["app"].state.engine,
+                state.engine(request),
                 self.settings,
                 token,
                 client[0] if client else "",

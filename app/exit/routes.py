@@ -4,11 +4,12 @@ on it, the victim's "sign me out when I leave" choice, and the beacon that choic
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, state
 from app.auth import sessions
 from app.auth.access import current_auth, current_user, home_for, require
 from app.auth.models import Role, User
@@ -31,10 +32,10 @@ async def about(request: Request) -> Response:
     return render(request, "exit/about.html", {"home": home}, block="explanation")
 
 
-def save_setting(request: Request, form) -> Response:  # type: ignore[no-untyped-def]
+def save_setting(request: Request, form: FormData) -> Response:
     user = require(request, Role.victim)
     signs_out = form.get("exit_signs_out") == "on"
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         row = session.get(User, user.id)
         assert row is not None
         row.exit_signs_out = signs_out
@@ -49,10 +50,10 @@ def sign_out(request: Request) -> Response:
     auth = current_auth(request)
     response = Response(status_code=204)
     if auth is not None:
-        with db.write_session(request.app.state.engine) as session:
+        with db.write_session(state.engine(request)) as session:
             sessions.end(session, auth.id, auth.user_id)  # type: ignore[arg-type]
             audit.own_event(request, session, auth.user_id, "sign_out", "quick_exit")
-    sessions.clear_cookie(response, request.app.state.settings)
+    sessions.clear_cookie(response, state.settings(request))
     return response
 
 

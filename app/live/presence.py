@@ -61,12 +61,13 @@ def join(engine: Engine, plan_id: int, user_id: int) -> str:
 
 def beat(engine: Engine, stream: str) -> None:
     with db.write_session(engine) as session:
-        session.execute(update(Presence).where(Presence.stream == stream).values(seen_at=now()))
+        beating = update(Presence).where(col(Presence.stream) == stream)
+        session.execute(beating.values(seen_at=now()))
 
 
 def leave(engine: Engine, stream: str) -> None:
     with db.write_session(engine) as session:
-        session.execute(delete(Presence).where(Presence.stream == stream))
+        session.execute(delete(Presence).where(col(Presence.stream) == stream))
 
 
 def editing(session: Session, plan_id: int, user_id: int, item_id: int | None) -> bool:
@@ -75,8 +76,8 @@ def editing(session: Session, plan_id: int, user_id: int, item_id: int | None) -
     result = session.execute(
         update(Presence)
         .where(
-            Presence.plan_id == plan_id,
-            Presence.user_id == user_id,
+            col(Presence.plan_id) == plan_id,
+            col(Presence.user_id) == user_id,
             col(Presence.item_id).is_distinct_from(item_id),
         )
         .values(item_id=item_id)

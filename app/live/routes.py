@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import db
+from app import db, state
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.auth.sessions import is_active
@@ -58,7 +58,7 @@ class StreamLimit:
 
 
 def broker_of(request: Request) -> Broker:
-    return request.app.state.broker  # type: ignore[no-any-return]
+    return state.broker(request)
 
 
 def _plan_id(request: Request) -> int:
@@ -66,7 +66,7 @@ def _plan_id(request: Request) -> int:
 
 
 def _allowed(request: Request, user: User, plan_id: int) -> bool:
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         try:
             plan_access(session, user, plan_id)
         except HTTPException:
@@ -77,11 +77,11 @@ def _allowed(request: Request, user: User, plan_id: int) -> bool:
 async def events(request: Request) -> Response:
     user = require(request, Role.victim, Role.caseworker)
     plan_id = _plan_id(request)
-    engine, settings = request.app.state.engine, request.app.state.settings
+    engine, settings = state.engine(request), state.settings(request)
     if not await run_in_threadpool(_allowed, request, user, plan_id):
         raise HTTPException(404)
     session_id: int = request.state.auth.id
-    limit: StreamLimit = request.app.state.stream_limit
+    limit = state.stream_limit(request)
     if not limit.acquire(session_id):
         message = _("Too many open windows with this plan. Close some of them and reload.")
         return render(
@@ -96,7 +96,7 @@ async def events(request: Request) -> Response:
     last = request.headers.get("last-event-id", "")
     backlog = hub.since(plan_id, last) if last else []
     try:
-        stream = await run_in_threadpool(presence.join, engine, plan_id, user.id)
+        stream = await run_in_threadpool(presence.join, engine, plan_id, user.id)  # type: ignore[arg-type]
     except BaseException:
         hub.unsubscribe(sub)
         limit.release(session_id)
@@ -164,7 +164,7 @@ def presence_fragment(request: Request) -> Response:
     """Who else is here; without htmx there is nothing live to show, so back to the plan."""
     user = require(request, Role.victim, Role.caseworker)
     plan_id = _plan_id(request)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         access = plan_access(session, user, plan_id)
         if not is_htmx(request):
             return RedirectResponse(f"/plans/{plan_id}", status_code=303)
@@ -179,7 +179,7 @@ def presence_fragment(request: Request) -> Response:
 
 def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None) -> None:
     """Tell the others which item this user has open (or that they closed it)."""
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         if presence.editing(session, plan_id, user.id, item_id):  # type: ignore[arg-type]
             announce(broker_of(request), session, Event(plan=plan_id, kind="presence"))
 

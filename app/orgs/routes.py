@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, inputs
+from app import audit, db, inputs, state
 from app.auth import codes, sessions
 from app.auth.access import require
 from app.auth.enrolment import clean_name, code_page, context_for_admin, issue_code
@@ -41,7 +41,7 @@ def _my_caseworker(session: Session, admin: User, user_id: int) -> User:
 
 def admin_page(request: Request) -> Response:
     admin = require(request, Role.org_admin)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         ctx = context_for_admin(session, admin) | {"org": _org(session, admin)}
     return render(request, "orgs/admin.html", ctx | {"errors": {}, "name": ""})
 
@@ -49,7 +49,7 @@ def admin_page(request: Request) -> Response:
 def create_caseworker(request: Request, form: FormData) -> Response:
     admin = require(request, Role.org_admin)
     name, error = clean_name(inputs.text(form, "display_name", multiline=True))
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         if error:
             ctx = context_for_admin(session, admin) | {"org": _org(session, admin)}
             return render(
@@ -73,7 +73,7 @@ def create_caseworker(request: Request, form: FormData) -> Response:
 
 def caseworker_code(request: Request) -> Response:
     admin = require(request, Role.org_admin)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         person = _my_caseworker(session, admin, request.path_params["user_id"])
         if person.disabled:
             raise HTTPException(404)
@@ -86,7 +86,7 @@ def caseworker_code(request: Request) -> Response:
 def set_disabled(request: Request) -> Response:
     admin = require(request, Role.org_admin)
     disable = request.url.path.endswith("/disable")
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         person = _my_caseworker(session, admin, request.path_params["user_id"])
         person.disabled = disable
         session.add(person)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, inputs
+from app import audit, db, inputs, state
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.clock import now
@@ -99,7 +99,7 @@ def _context(session: Session, admin: User, **extra: Any) -> dict[str, Any]:
 
 def template_page(request: Request) -> Response:
     admin = require(request, Role.org_admin)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         context = _context(session, admin)
     return render(request, "orgs/template.html", context)
 
@@ -108,7 +108,7 @@ def save_template(request: Request, form: FormData) -> Response:
     admin = require(request, Role.org_admin)
     rows, errors = parse(form)
     seen = inputs.version(form, default=0)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         if errors:
             shown = {k: _(v) for k, v in errors.items()}
             context = _context(session, admin, errors=shown) | {"sections": rows}
@@ -120,8 +120,8 @@ def save_template(request: Request, form: FormData) -> Response:
             return render(request, "orgs/template.html", context, status_code=409)
         if row is None:
             row = OrgTemplate(
-                organisation_id=admin.organisation_id,
-                data=data,  # type: ignore[arg-type]
+                organisation_id=admin.organisation_id,  # type: ignore[arg-type]
+                data=data,
                 changed_by_id=admin.id,
             )
         else:
@@ -137,7 +137,7 @@ def save_template(request: Request, form: FormData) -> Response:
 def reset_template(request: Request) -> Response:
     """Back to the default template (new plans only; existing plans are the victims')."""
     admin = require(request, Role.org_admin)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         row = _row(session, admin)
         if row is not None:
             session.delete(row)

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db
+from app import audit, db, state
 from app.auth.access import current_user, require
 from app.auth.models import Role, User
 from app.contacts import queries as contact_queries
@@ -86,13 +87,13 @@ async def manifest(request: Request) -> Response:
 def worker_csp(request: Request) -> str:
     """The worker's own CSP (it governs the worker's fetches): itself, plus the htmx CDN it
     precaches."""
-    origin = request.app.state.settings.htmx_origin
+    origin = state.settings(request).htmx_origin
     connect = "'self'" + (f" {origin}" if origin else "")
     return f"default-src 'self'; connect-src {connect}; script-src 'self'; object-src 'none'"
 
 
 async def service_worker(request: Request) -> Response:
-    script, version = worker_script(request.app.state.settings)
+    script, version = worker_script(state.settings(request))
     return Response(
         script,
         media_type="text/javascript",
@@ -117,8 +118,8 @@ async def offline_page(request: Request) -> Response:
 # ---------------------------------------------------------------- the victim's phone settings
 
 
-def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
+def _engine(request: Request) -> Engine:
+    return state.engine(request)
 
 
 def phone_context(user: User, **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from app import audit, db
+from app import audit, db, state
 from app.audit import AuditEvent
 from app.auth.identity import by_name
 from app.auth.models import Role, User
@@ -80,7 +80,7 @@ def audit_read(
     if session is not None:
         fold_read(request, session, access, how)
         return
-    with db.write_session(request.app.state.engine) as own:
+    with db.write_session(state.engine(request)) as own:
         fold_read(request, own, access, how)
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, ratelimit
+from app import audit, db, ratelimit, state
 from app.audit import AuditEvent
 from app.auth import codes, notices, stepup
 from app.auth.access import require
@@ -55,7 +55,7 @@ def _sharing_context(session: Session, plan: Plan) -> dict[str, Any]:
 
 def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
     """The sharing page again, with the typed code, saying that a passkey check comes first."""
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         context = _sharing_context(session, _own_plan(session, user))
     context["code"] = code
     context["fresh_needed"] = stepup.needed("/plan/sharing", "grant" if code else "")
@@ -64,7 +64,7 @@ def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
 
 def sharing_page(request: Request) -> Response:
     user = require(request, Role.victim)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         context = _sharing_context(session, _own_plan(session, user))
     return render(request, "sharing/sharing.html", context)
 
@@ -72,12 +72,12 @@ def sharing_page(request: Request) -> Response:
 def grant(request: Request, form: FormData) -> Response:
     """The victim types the code the caseworker shows in the meeting."""
     user = require(request, Role.victim)
-    limiter: ratelimit.Limiter = request.app.state.limiter
+    limiter: ratelimit.Limiter = state.limiter(request)
     ip = request.client.host if request.client else ""
-    secret = request.app.state.settings.secret_key
+    secret = state.settings(request).secret_key
     if not stepup.is_fresh(request):  # who sees the plan: a fresh passkey check first
         return _fresh_needed(request, user, str(form.get("code", ""))[:20])
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         plan = _own_plan(session, user)
         if not limiter.hit(ratelimit.CODE_PER_IP, "share-ip", ip):
             minutes = limiter.minutes_left(ratelimit.CODE_PER_IP, "share-ip", ip)
@@ -121,7 +121,7 @@ def grant(request: Request, form: FormData) -> Response:
         ):
             session.add(
                 Grant(
-                    plan_id=plan.id,
+                    plan_id=plan.id,  # type: ignore[arg-type]
                     caseworker_id=caseworker.id,  # type: ignore[arg-type]
                     granted_by_id=user.id,
                 )
@@ -142,7 +142,7 @@ def revoke(request: Request) -> Response:
     user = require(request, Role.victim)
     if not stepup.is_fresh(request):
         return _fresh_needed(request, user)
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         plan = _own_plan(session, user)
         row = session.get(Grant, int(request.path_params["grant_id"]))
         if row is None or row.plan_id != plan.id or row.revoked_at is not None:
@@ -158,7 +158,7 @@ def revoke(request: Request) -> Response:
             ip=audit.request_ip(request),
         )
         # Open streams re-check their access: the caseworker's closes within a second.
-        announce(request.app.state.broker, session, Event(plan=plan.id, kind="access"))  # type: ignore[arg-type]
+        announce(state.broker(request), session, Event(plan=plan.id, kind="access"))
     return RedirectResponse("/plan/sharing", status_code=303)
 
 
@@ -166,11 +166,11 @@ def share_code(request: Request) -> Response:
     """A caseworker shows this code to the victim, who types it to grant access."""
     caseworker = require(request, Role.caseworker)
     code = codes.new_code()
-    with db.write_session(request.app.state.engine) as session:
+    with db.write_session(state.engine(request)) as session:
         session.add(
             ShareCode(
                 caseworker_id=caseworker.id,  # type: ignore[arg-type]
-                code_hash=codes.code_hash(request.app.state.settings.secret_key, code),
+                code_hash=codes.code_hash(state.settings(request).secret_key, code),
                 expires_at=now() + SHARE_CODE_VALID,
             )
         )
@@ -183,15 +183,17 @@ def activity(request: Request) -> Response:
     """Every read and change by anyone but the victim, and everything that touched how she
     signs in (codes, passkeys, password, password sign-ins, resets, her own too), newest first."""
     user = require(request, Role.victim)
-    with db.read_session(request.app.state.engine) as session:
+    with db.read_session(state.engine(request)) as session:
         plan = _own_plan(session, user)
         events = list(
             session.exec(
                 select(AuditEvent)
                 .where(
                     or_(
-                        and_(AuditEvent.plan_id == plan.id, col(AuditEvent.actor_id) != user.id),
-                        and_(AuditEvent.subject_id == user.id, notices.notice_worthy()),
+                        and_(
+                            col(AuditEvent.plan_id) == plan.id, col(AuditEvent.actor_id) != user.id
+                        ),
+                        and_(col(AuditEvent.subject_id) == user.id, notices.notice_worthy()),
                     )
                 )
                 .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
