@@ -86,21 +86,15 @@ def add_contact(session: Session, plan_id: int, values: dict[str, Any], by: User
     return contact
 
 
-def _conditional(
-    session: Session, contact: Contact, seen_version: int, by: User, **values: object
+def edit_contact(
+    session: Session, contact: Contact, seen_version: int, values: dict[str, Any], by: User
 ) -> Contact:
     return conditional_update(session, contact, seen_version, by, **values)
 
 
-def edit_contact(
-    session: Session, contact: Contact, seen_version: int, values: dict[str, Any], by: User
-) -> Contact:
-    return _conditional(session, contact, seen_version, by, **values)
-
-
 def delete_contact(session: Session, contact: Contact, seen_version: int, by: User) -> Contact:
     purge_expired(session, contact.plan_id)
-    return _conditional(session, contact, seen_version, by, deleted_at=now())
+    return conditional_update(session, contact, seen_version, by, deleted_at=now())
 
 
 def restore_contact(

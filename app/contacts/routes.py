@@ -213,7 +213,8 @@ def alarm_refused(call: PlanCall, contact: Contact) -> Reply | None:
     passkey check. ``None`` when it may go ahead."""
     if call.access.is_victim and stepup.is_fresh(call.request):
         return None
-    fresh, notice = None, _(VICTIM_ONLY)  # a caseworker: never
+    notice: str | None = _(VICTIM_ONLY)  # a caseworker: never
+    fresh = None
     if call.access.is_victim:  # the victim: after the check, which comes back to this page
         fresh, notice = stepup.needed(f"{page_url(call.plan_id)}/{contact.id}/delete"), None
     if is_htmx(call.request):

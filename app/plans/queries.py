@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -41,11 +42,12 @@ def create_plan(
     plan = Plan(victim_id=victim.id)  # type: ignore[arg-type]
     session.add(plan)
     session.flush()
+    assert plan.id is not None  # flushed
     by_id = by.id if by else None
     for position, spec in enumerate(template):
         section = Section(
             plan_id=plan.id,
-            template_key=spec.key,  # type: ignore[arg-type]
+            template_key=spec.key,
             title=tpl.section_title(spec, locale),
             position=position,
             changed_by_id=by_id,
@@ -159,28 +161,16 @@ def add_item(session: Session, plan_id: int, section_id: int, text: str, by: Use
     return item
 
 
-def _conditional(
-    session: Session,
-    item: Item,
-    seen_version: int,
-    by: User,
-    *,
-    restore: bool = False,
-    **values: object,
-) -> Item:
-    return conditional_update(session, item, seen_version, by, restore=restore, **values)
-
-
 def edit_item(session: Session, item: Item, seen_version: int, text: str, by: User) -> Item:
-    return _conditional(session, item, seen_version, by, text=text)
+    return conditional_update(session, item, seen_version, by, text=text)
 
 
 def set_done(session: Session, item: Item, seen_version: int, done: bool, by: User) -> Item:
-    return _conditional(session, item, seen_version, by, done=done)
+    return conditional_update(session, item, seen_version, by, done=done)
 
 
 def delete_item(session: Session, item: Item, seen_version: int, by: User) -> Item:
-    return _conditional(session, item, seen_version, by, deleted_at=now())
+    return conditional_update(session, item, seen_version, by, deleted_at=now())
 
 
 def restore_item(
@@ -188,10 +178,10 @@ def restore_item(
 ) -> Item:
     """Undo a delete (with the restorer's text, from the conflict page): conditional like
     every write, on the version seen and on the item still being deleted."""
-    values: dict[str, object] = {"deleted_at": None}
+    values: dict[str, Any] = {"deleted_at": None}
     if text is not None:
         values["text"] = text
-    return _conditional(session, item, seen_version, by, restore=True, **values)
+    return conditional_update(session, item, seen_version, by, restore=True, **values)
 
 
 def move_item(session: Session, item: Item, seen_version: int, direction: int, by: User) -> Item:
