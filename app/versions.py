@@ -6,15 +6,22 @@ someone else came first: :class:`StaleWrite`, never an overwrite."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session
 
-from app.auth.models import User
 from app.clock import now
 
 Row = TypeVar("Row", bound=Any)
+
+
+class Changer(Protocol):
+    """Who saves: any row with an id (a user). A protocol, so this foundation module needs no
+    import from the accounts package above it."""
+
+    @property
+    def id(self) -> int | None: ...
 
 
 class StaleWrite(Exception):
@@ -29,7 +36,7 @@ def conditional_update(
     session: Session,
     row: Row,
     seen_version: int,
-    by: User,
+    by: Changer,
     *,
     restore: bool = False,
     **values: object,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -22,9 +22,11 @@ from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, inputs, ratelimit
+from app.audit import AuditEvent
 from app.auth import codes, identity, passwords, sessions, stepup
-from app.auth.access import current_auth, current_user, home_for, require
+from app.auth.access import after_enrolment, current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
+from app.auth.notices import aware
 from app.auth.passkeys import (
     GENERIC,
     PasskeyError,
@@ -35,10 +37,9 @@ from app.auth.passkeys import (
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
 from app.clock import now
-from app.exit.routes import after_enrolment
 from app.i18n import N_, _, ngettext
 from app.settings import Settings
-from app.web import form_endpoint, render
+from app.web import ERROR_TITLES, form_endpoint, is_htmx, render, render_text
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 Ceremony = Callable[[Session, dict[str, Any]], Response]
@@ -601,6 +602,46 @@ def end_all_sessions(request: Request) -> Response:
     return logout(request)
 
 
+# ---------------------------------------------------------------- account notices
+
+
+def dismiss(request: Request, form: FormData) -> Response:
+    """Hide this device's notices up to the newest one it showed (a newer one stays)."""
+    user = require(request)
+    auth = current_auth(request)
+    assert auth is not None
+    raw = str(form.get("seen", ""))
+    with db.write_session(request.app.state.engine) as session:
+        seen = inputs.parse_id(raw)
+        event = session.get(AuditEvent, seen) if seen is not None else None
+        if event is None or event.subject_id != user.id:
+            return render(
+                request,
+                "errors/error.html",
+                {"status": 400, "title": _(ERROR_TITLES[400]), "detail": None},
+                status_code=400,
+            )
+        session.execute(
+            update(AuthSession)
+            .where(
+                col(AuthSession.id) == auth.id,
+                or_(
+                    col(AuthSession.notices_seen_at).is_(None),
+                    col(AuthSession.notices_seen_at) < event.at,
+                ),
+            )
+            .values(notices_seen_at=event.at)
+        )
+    if auth.notices_seen_at is None or aware(auth.notices_seen_at) < aware(event.at):
+        auth.notices_seen_at = event.at  # this request's copy, for the answer below
+    if is_htmx(request):
+        body = render_text(request, "auth/_notices.html", {"dismissed": True})
+        response = Response(body, media_type="text/html")
+        response.headers["Vary"] = "HX-Request"
+        return response
+    return RedirectResponse(inputs.safe_next(form.get("next")), status_code=303)
+
+
 routes = [
     Route("/login", login_page, name="login"),
     Route("/login/options", login_options, methods=["POST"]),
@@ -626,4 +667,5 @@ routes = [
     Route("/account/sessions", sessions_page),
     Route("/account/sessions/{session_id:id}/end", end_session, methods=["POST"]),
     Route("/account/sessions/end-all", end_all_sessions, methods=["POST"]),
+    Route("/account/notices/dismiss", form_endpoint(dismiss), methods=["POST"]),
 ]

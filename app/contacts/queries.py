@@ -15,11 +15,10 @@ from urllib.parse import quote
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
-from app.orgs.models import Organisation
-from app.sharing.models import Grant
+from app.plans.models import Grant
 from app.versions import StaleWrite, conditional_update
 
 # A deleted contact can be brought back for this long; after that it is removed for good (the

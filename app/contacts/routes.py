@@ -19,9 +19,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db, i18n, inputs
-from app.auth import stepup
+from app.auth import labels, stepup
 from app.auth.access import require
-from app.auth.models import Role, User
+from app.auth.models import Organisation, Role, User
 from app.contacts import phones, queries
 from app.contacts.models import (
     MAX_CODE_WORD,
@@ -32,9 +32,8 @@ from app.contacts.models import (
     Hotline,
 )
 from app.i18n import N_, _, ngettext
-from app.orgs.models import Organisation
 from app.plans import queries as plan_queries
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
+from app.plans.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import form_endpoint, is_htmx, render
 
 ERRORS = {
@@ -164,7 +163,7 @@ def _context(
         "access": access,
         "contacts": contacts,
         "hotlines": queries.granted_hotlines(session, access.plan.id),  # type: ignore[arg-type]
-        "people": plan_queries.changer_labels(session, {c.changed_by_id for c in contacts}),
+        "people": labels.changer_labels(session, {c.changed_by_id for c in contacts}),
         "alarm": alarm_for(contacts),
         "phone_display": phones.display,
         "draft_of": draft_of,

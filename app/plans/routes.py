@@ -19,16 +19,17 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from app import db, inputs
+from app.auth import labels
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.i18n import N_, _, current_locale
 from app.live import presence
 from app.live.broker import Event, announce
-from app.live.routes import mark_editing
+from app.live.presence import mark_editing
 from app.plans import queries
+from app.plans.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.plans.models import MAX_TEXT, MAX_TITLE, Item, Plan
 from app.plans.template import DEFAULT_TEMPLATE
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import form_endpoint, is_htmx, render
 
 TEXT_ERRORS = {
@@ -97,7 +98,7 @@ def _context(
     return {
         "access": access,
         "sections": sections,
-        "people": queries.changer_labels(session, changers),
+        "people": labels.changer_labels(session, changers),
         "live_position": live_position,
         "here": presence.here(session, access.plan.id, except_user=access.user.id),  # type: ignore[arg-type]
         **DEFAULTS,
@@ -115,7 +116,7 @@ def _section_context(
     return {
         "access": access,
         "view": view,
-        "people": queries.changer_labels(session, changers),
+        "people": labels.changer_labels(session, changers),
         **DEFAULTS,
         **extra,
     }
