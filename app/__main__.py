@@ -10,8 +10,7 @@ from sqlalchemy import Engine
 
 from app import audit, crypto, db, demo, i18n
 from app.auth import codes
-from app.auth.models import Role
-from app.orgs.models import OrgKind
+from app.auth.models import OrgKind, Role
 from app.settings import Settings, SettingsError
 
 
@@ -68,8 +67,7 @@ Eller opret en adgangsnøgle på {settings.origin}/enrol med en engangskode (15 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import select
 
-    from app.auth.models import User
-    from app.orgs.models import Organisation
+    from app.auth.models import Organisation, User
 
     engine = _engine(settings)
     with db.write_session(engine) as session:

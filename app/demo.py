@@ -8,9 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.auth import codes, identity, passwords
-from app.auth.models import Role, User
+from app.auth.models import Organisation, OrgKind, Role, User
 from app.db import write_session
-from app.orgs.models import Organisation, OrgKind
 from app.plans import queries
 from app.plans.models import Section
 from app.plans.template import DEFAULT_TEMPLATE

@@ -126,6 +126,18 @@ def has_control(value: str, multiline: bool = True) -> bool:
     return any(_bad_char(ch, multiline) for ch in value.replace("\r\n", "\n") if ch != "\r")
 
 
+def safe_next(value: object) -> str:
+    """Only a local path: never an open redirect to another site (``/`` otherwise)."""
+    if (
+        isinstance(value, str)
+        and value.startswith("/")
+        and not value.startswith(("//", "/\\"))
+        and not has_control(value, multiline=False)
+    ):
+        return value
+    return "/"
+
+
 def text(form: FormData, field: str, *, multiline: bool = False, strip: bool = True) -> str:
     """One text field, cleaned: CRLF → LF, stripped; control characters refused (400)."""
     raw = form.get(field, "")

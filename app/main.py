@@ -15,7 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from app import crypto, db, home, i18n, language, ratelimit, resources, web
-from app.auth import enrolment, handshake, notices
+from app.auth import notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
 from app.auth.sessions import SessionAuth
@@ -23,15 +23,17 @@ from app.auth.wipe import WipeMarker
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
 from app.exit.middleware import RedirectsForReplace
-from app.live import routes as live_routes
 from app.live.broker import make_broker
+from app.live.limits import StreamLimit
 from app.orgs import hotlines
 from app.orgs import routes as org_routes
 from app.orgs import templates as org_templates
 from app.phone import routes as phone_routes
 from app.plans import routes as plan_routes
+from app.plans import stream as plan_stream
 from app.security import CSRF, BodyLimit, SecurityHeaders
 from app.settings import Settings
+from app.sharing import enrolment, handshake
 from app.sharing import routes as sharing_routes
 from app.state import AppState
 from app.web import Errors, error_page, http_exception
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     shared = AppState(
         settings=settings,
         limiter=ratelimit.Limiter(),
-        stream_limit=live_routes.StreamLimit(settings.live_streams_per_session),
+        stream_limit=StreamLimit(settings.live_streams_per_session),
     )
 
     @asynccontextmanager
@@ -79,14 +81,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes.routes,
         *enrolment.routes,
         *handshake.routes,
-        *notices.routes,
         *org_routes.routes,
         *org_templates.routes,
         *plan_routes.routes,
         *sharing_routes.routes,
         *contact_routes.routes,
         *hotlines.routes,
-        *live_routes.routes,
+        *plan_stream.routes,
         *phone_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
-from app.versions import Author, StaleWrite, conditional_update
+from app.versions import Changer, StaleWrite, conditional_update
 
 Row = TypeVar("Row", bound=Any)
 
@@ -32,7 +32,7 @@ def swap(
     row: Row,
     seen_version: int,
     direction: int,
-    by: Author,
+    by: Changer,
 ) -> Row:
     """Swap ``row`` with its neighbour above (``-1``) or below (``+1``) in ``siblings`` (the
     list as shown, in order). At either end nothing moves, but the version is still checked.

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # types only: the engine, broker and stream limit live in oth
     from sqlalchemy.engine import Engine
 
     from app.live.broker import Broker
-    from app.live.routes import StreamLimit
+    from app.live.limits import StreamLimit
     from app.ratelimit import Limiter
     from app.settings import Settings
 

@@ -16,8 +16,9 @@ from app.clock import now
 Row = TypeVar("Row", bound=Any)
 
 
-class Author(Protocol):
-    """Whoever writes: anything with the user's id (a ``User``)."""
+class Changer(Protocol):
+    """Who saves: any row with an id (a user). A protocol, so this foundation module needs no
+    import from the accounts package above it."""
 
     @property
     def id(self) -> int | None: ...
@@ -35,7 +36,7 @@ def conditional_update(
     session: Session,
     row: Row,
     seen_version: int,
-    by: Author,
+    by: Changer,
     *,
     restore: bool = False,
     stamp: bool = True,

@@ -9,8 +9,7 @@ from starlette.testclient import TestClient
 
 from app import db
 from app.auth import codes
-from app.auth.models import Role, User
-from app.orgs.models import Organisation, OrgKind
+from app.auth.models import Organisation, OrgKind, Role, User
 from tests.conftest import csrf_token
 from tests.soft_authenticator import SoftAuthenticator
 

@@ -1,4 +1,5 @@
-"""Who is asking: the signed-in user and the role checks every route uses."""
+"""Who is asking: the signed-in user, the role checks every route uses, and where a sign-in
+lands."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ def home_for(user: User) -> str:
     return {Role.victim: "/plan", Role.caseworker: "/people", Role.org_admin: "/admin"}[
         Role(user.role)
     ]
+
+
+QUICK_EXIT_ABOUT = "/quick-exit"  # the quick exit's explanation page (app/exit/routes.py)
+
+
+def after_enrolment(user: User) -> str:
+    """Where a new sign-in with an enrolment code lands. A victim's enrolment is their first
+    sign-in, in the meeting with the adviser: the quick exit's explanation comes before anything
+    is relied on (and again after "lost phone", on the new device). It links on to the plan."""
+    return QUICK_EXIT_ABOUT if user.role == Role.victim else home_for(user)

@@ -1,4 +1,5 @@
-"""Users. Further auth tables (passkeys, sessions, enrolment codes) live beside this one.
+"""Accounts: users and the organisations they belong to (police, kommune, Dansk Stalking
+Center, others). Further auth tables (passkeys, sessions, enrolment codes) live beside them.
 
 Names, user names and passkey nicknames are sealed at rest; see app/auth/identity.py.
 """
@@ -14,6 +15,20 @@ from sqlmodel import Field, SQLModel
 
 from app.clock import now
 from app.crypto import EncryptedText, register_column
+
+
+class OrgKind(StrEnum):
+    politi = "politi"
+    kommune = "kommune"
+    stalkingcenter = "stalkingcenter"
+    andet = "andet"
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=20, default=OrgKind.andet)
+    created_at: datetime = Field(default_factory=now)
 
 
 class Role(StrEnum):

@@ -6,7 +6,8 @@ every password sign-in and every login reset is shown to the person it concerns:
 - in the victim's "Who has seen my plan" (:func:`describe_all`, used by app/sharing/routes.py);
 - as a notice on each of that person's *other* signed-in devices at their next page, until it
   is dismissed on that device (:func:`pending`, rendered by templates/auth/_notices.html, which
-  templates/base.html includes once).
+  templates/base.html includes once; the dismiss route is in app/auth/routes.py, so that this
+  module is no route module and app/sharing can use it).
 
 A device is shown the notice-worthy events whose ``subject_id`` is its user, that happened after
 the session began (and after ``notices_seen_at``), and that another session (or another person)
@@ -21,24 +22,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 from starlette.types import Scope
 
 from app import db, i18n, inputs, state
 from app.audit import AuditEvent
-from app.auth.access import current_auth, require
+from app.auth.labels import changer_labels
 from app.auth.models import AuthSession, EnrolmentCode, Role, User
 from app.clock import now
 from app.i18n import _, ngettext
-from app.language import safe_next
-from app.web import ERROR_TITLES, LOCAL_ZONE, form_endpoint, is_htmx, render, render_text
+from app.web import LOCAL_ZONE, is_htmx
 
 # Notice-worthy on their own; a sign-in only when it used the password.
 NOTICE_ACTIONS = frozenset(
@@ -228,8 +225,6 @@ def when(moment: datetime) -> str:
 
 def describe_all(session: Session, events: list[AuditEvent], subject_id: int) -> list[str]:
     """:func:`describe` for many rows, with every name looked up in three queries at most."""
-    from app.plans.queries import changer_labels  # plans imports auth: late, no cycle
-
     code_ids = {_number(e, "code") for e in events if e.action == "passkey_added"}
     issuers = _lookup(session, EnrolmentCode.id, EnrolmentCode.created_by_id, code_ids)
     session_ids = {e.session_id for e in events if e.action == PASSWORD_SIGN_IN[0]}
@@ -286,15 +281,15 @@ def _link(event: AuditEvent) -> tuple[str, str]:
     return "/account", _("My account")
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """Migration 0008 made ``notices_seen_at`` a plain timestamp: read it as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _since(auth: AuthSession) -> datetime:
     seen = auth.notices_seen_at
-    created = _aware(auth.created_at)
-    return max(created, _aware(seen)) if seen is not None else created
+    created = aware(auth.created_at)
+    return max(created, aware(seen)) if seen is not None else created
 
 
 # Requests that never render a full page: nothing to preload for them.
@@ -371,45 +366,3 @@ def _load(engine: Engine, user: User, auth: AuthSession) -> list[Notice]:
             )
         )
     return notices
-
-
-def dismiss(request: Request, form: FormData) -> Response:
-    """Hide this device's notices up to the newest one it showed (a newer one stays)."""
-    user = require(request)
-    auth = current_auth(request)
-    assert auth is not None
-    raw = str(form.get("seen", ""))
-    with db.write_session(state.engine(request)) as session:
-        seen = inputs.parse_id(raw)
-        event = session.get(AuditEvent, seen) if seen is not None else None
-        if event is None or event.subject_id != user.id:
-            return render(
-                request,
-                "errors/error.html",
-                {"status": 400, "title": _(ERROR_TITLES[400]), "detail": None},
-                status_code=400,
-            )
-        session.execute(
-            update(AuthSession)
-            .where(
-                col(AuthSession.id) == auth.id,
-                or_(
-                    col(AuthSession.notices_seen_at).is_(None),
-                    col(AuthSession.notices_seen_at) < event.at,
-                ),
-            )
-            .values(notices_seen_at=event.at)
-        )
-    if auth.notices_seen_at is None or _aware(auth.notices_seen_at) < _aware(event.at):
-        auth.notices_seen_at = event.at  # this request's copy, for the answer below
-    if is_htmx(request):
-        body = render_text(request, "auth/_notices.html", {"dismissed": True})
-        response = Response(body, media_type="text/html")
-        response.headers["Vary"] = "HX-Request"
-        return response
-    return RedirectResponse(safe_next(form.get("next")), status_code=303)
-
-
-routes = [
-    Route("/account/notices/dismiss", form_endpoint(dismiss), methods=["POST"]),
-]

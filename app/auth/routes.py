@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, func
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -22,9 +22,11 @@ from starlette.routing import Route
 from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, inputs, ratelimit, state
+from app.audit import AuditEvent
 from app.auth import codes, identity, passwords, sessions, stepup
-from app.auth.access import current_auth, current_user, home_for, require
+from app.auth.access import after_enrolment, current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
+from app.auth.notices import aware
 from app.auth.passkeys import (
     GENERIC,
     PasskeyError,
@@ -35,10 +37,9 @@ from app.auth.passkeys import (
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
 from app.clock import now
-from app.exit.routes import after_enrolment
 from app.i18n import N_, _, ngettext
 from app.settings import Settings
-from app.web import form_endpoint, render
+from app.web import ERROR_TITLES, form_endpoint, is_htmx, render, render_text
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 Ceremony = Callable[[Session, dict[str, Any]], Response]
@@ -50,10 +51,6 @@ CODE_REFUSED = N_("The code is wrong, used or expired. Ask your adviser for a ne
 
 def _settings(request: Request) -> Settings:
     return state.settings(request)
-
-
-def _engine(request: Request) -> Engine:
-    return state.engine(request)
 
 
 def _limiter(request: Request) -> ratelimit.Limiter:
@@ -135,7 +132,7 @@ async def login_page(request: Request) -> Response:
 def login_options(request: Request) -> Response:
     if not _limiter(request).hit(ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request)):
         return _too_many(request, ratelimit.SIGN_IN_PER_IP, "login-ip", _ip(request))
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         return JSONResponse(_auth_options(session, _settings(request)))
 
 
@@ -151,7 +148,7 @@ async def _ceremony(request: Request, step: Ceremony) -> Response:
 
     def work() -> Response:
         try:
-            with db.write_session(_engine(request)) as session:
+            with db.write_session(state.engine(request)) as session:
                 return step(session, payload)
         except PasskeyError as exc:
             _audit_refusal(request, exc, payload)
@@ -179,7 +176,7 @@ async def login_passkey(request: Request) -> Response:
 
 def _audit_refusal(request: Request, exc: PasskeyError, payload: dict[str, Any]) -> None:
     """Refusals are audited in their own transaction (the ceremony's was rolled back)."""
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         subject = None
         credential = payload.get("credential")
         raw_id = credential.get("rawId") if isinstance(credential, dict) else None
@@ -210,10 +207,10 @@ def login_password(request: Request, form: FormData) -> Response:
     if not limiter.hit(ratelimit.SIGN_IN_PER_ACCOUNT, "login-user", username.lower()):
         return _too_many(request, ratelimit.SIGN_IN_PER_ACCOUNT, "login-user", username.lower())
     # The hash is checked outside any write transaction: it is slow on purpose.
-    with db.read_session(_engine(request)) as session:
+    with db.read_session(state.engine(request)) as session:
         user = identity.find_by_username(session, _settings(request), username)
     ok, new_hash = passwords.verify(password, user.password_hash if user else None)
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         if user is None or not ok or user.disabled:
             audit.record(
                 session,
@@ -239,7 +236,7 @@ def logout(request: Request) -> Response:
     auth = current_auth(request)
     response = RedirectResponse("/", status_code=303)
     if auth is not None:
-        with db.write_session(_engine(request)) as session:
+        with db.write_session(state.engine(request)) as session:
             sessions.end(session, auth.id, auth.user_id)  # type: ignore[arg-type]
             audit.record(
                 session,
@@ -274,7 +271,7 @@ def _enrol_options(request: Request, payload: dict[str, Any]) -> Response:
         return _too_many(request, ratelimit.CODE_PER_IP, "code-ip", _ip(request))
     if not isinstance(code, str):
         return _error(_("Type the code you were given."))
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         row = codes.find_valid(session, _settings(request).secret_key, code)
         if row is None:
             audit.record(session, "code_refused", ip=audit.request_ip(request))
@@ -346,7 +343,7 @@ async def enrol_passkey(request: Request) -> Response:
 
 
 def _account_context(request: Request, user: User) -> dict[str, Any]:
-    with db.read_session(_engine(request)) as session:
+    with db.read_session(state.engine(request)) as session:
         keys = session.exec(
             select(Passkey)
             .where(Passkey.user_id == user.id, col(Passkey.pending_code_id).is_(None))
@@ -383,7 +380,7 @@ def add_passkey_options(request: Request) -> Response:
     user = require(request)
     if (refusal := _needs_fresh_check(request)) is not None:
         return refusal
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         return JSONResponse(_reg_options(session, _settings(request), user))
 
 
@@ -425,7 +422,7 @@ def rename_passkey(request: Request, form: FormData) -> Response:
         ctx = _account_context(request, user)
         ctx["errors"] = {passkey_id: _("The name must be 1 to 60 characters.")}
         return render(request, "auth/account.html", ctx, status_code=400)
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         passkey = _own_passkey(session, user, passkey_id)
         passkey.nickname = nickname
         session.add(passkey)
@@ -438,7 +435,7 @@ def delete_passkey(request: Request) -> Response:
     if (redirect := _needs_fresh_check(request)) is not None:
         return redirect
     passkey_id = request.path_params["passkey_id"]
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         passkey = _own_passkey(session, user, passkey_id)
         count = session.exec(
             select(func.count())
@@ -466,7 +463,7 @@ async def verify_page(request: Request) -> Response:
 
 def verify_options(request: Request) -> Response:
     user = require(request)
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         return JSONResponse(_auth_options(session, _settings(request), "reauth", user.id))
 
 
@@ -520,7 +517,7 @@ def set_password(request: Request, form: FormData) -> Response:
     if not errors:
         new_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
         try:
-            with db.write_session(_engine(request)) as session:
+            with db.write_session(state.engine(request)) as session:
                 if identity.taken_by_other(session, _settings(request), username, user.id):
                     raise IntegrityError(None, None, Exception("username taken"))
                 fresh = session.get(User, user.id)
@@ -543,7 +540,7 @@ def delete_password(request: Request) -> Response:
     user = require(request)
     if (redirect := _needs_fresh_check(request)) is not None:
         return redirect
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         fresh = session.get(User, user.id)
         assert fresh is not None
         fresh.password_hash = None
@@ -558,7 +555,7 @@ def delete_password(request: Request) -> Response:
 
 def sessions_page(request: Request) -> Response:
     user = require(request)
-    with db.read_session(_engine(request)) as session:
+    with db.read_session(state.engine(request)) as session:
         rows = session.exec(
             select(AuthSession)
             .where(
@@ -583,7 +580,7 @@ def end_session(request: Request) -> Response:
     mine = session_id == current_auth(request).id  # type: ignore[union-attr]
     if not mine and (refusal := _needs_fresh_check(request, "/account/sessions")) is not None:
         return refusal
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         if not sessions.end(session, session_id, user.id):  # type: ignore[arg-type]
             raise HTTPException(404)
         audit.own_event(request, session, user.id, "session_ended", f"session={session_id}")
@@ -596,10 +593,50 @@ def end_all_sessions(request: Request) -> Response:
     user = require(request)
     if (refusal := _needs_fresh_check(request, "/account/sessions")) is not None:
         return refusal
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         count = sessions.end_all(session, user.id)  # type: ignore[arg-type]
         audit.own_event(request, session, user.id, "sessions_ended_all", f"count={count}")
     return logout(request)
+
+
+# ---------------------------------------------------------------- account notices
+
+
+def dismiss(request: Request, form: FormData) -> Response:
+    """Hide this device's notices up to the newest one it showed (a newer one stays)."""
+    user = require(request)
+    auth = current_auth(request)
+    assert auth is not None
+    raw = str(form.get("seen", ""))
+    with db.write_session(state.engine(request)) as session:
+        seen = inputs.parse_id(raw)
+        event = session.get(AuditEvent, seen) if seen is not None else None
+        if event is None or event.subject_id != user.id:
+            return render(
+                request,
+                "errors/error.html",
+                {"status": 400, "title": _(ERROR_TITLES[400]), "detail": None},
+                status_code=400,
+            )
+        session.execute(
+            update(AuthSession)
+            .where(
+                col(AuthSession.id) == auth.id,
+                or_(
+                    col(AuthSession.notices_seen_at).is_(None),
+                    col(AuthSession.notices_seen_at) < event.at,
+                ),
+            )
+            .values(notices_seen_at=event.at)
+        )
+    if auth.notices_seen_at is None or aware(auth.notices_seen_at) < aware(event.at):
+        auth.notices_seen_at = event.at  # this request's copy, for the answer below
+    if is_htmx(request):
+        body = render_text(request, "auth/_notices.html", {"dismissed": True})
+        response = Response(body, media_type="text/html")
+        response.headers["Vary"] = "HX-Request"
+        return response
+    return RedirectResponse(inputs.safe_next(form.get("next")), status_code=303)
 
 
 routes = [
@@ -627,4 +664,5 @@ routes = [
     Route("/account/sessions", sessions_page),
     Route("/account/sessions/{session_id:id}/end", end_session, methods=["POST"]),
     Route("/account/sessions/end-all", end_all_sessions, methods=["POST"]),
+    Route("/account/notices/dismiss", form_endpoint(dismiss), methods=["POST"]),
 ]

@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
 from app.ordering import next_position, swap
-from app.orgs.models import Organisation
-from app.sharing.models import Grant
+from app.plans.models import Grant
 from app.versions import conditional_update
 
 # A deleted contact can be brought back for this long; after that it is removed for good (the

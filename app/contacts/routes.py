@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from app import i18n, inputs
-from app.auth import stepup
+from app.auth import labels, stepup
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
 from app.contacts import phones, queries
@@ -55,7 +55,7 @@ def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
         "access": call.access,
         "contacts": contacts,
         "hotlines": queries.granted_hotlines(call.session, call.plan_id),
-        "people": plan_queries.changer_labels(call.session, {c.changed_by_id for c in contacts}),
+        "people": labels.changer_labels(call.session, {c.changed_by_id for c in contacts}),
         "alarm": alarm_for(contacts),
         "phone_display": phones.display,
         "draft_of": draft_of,

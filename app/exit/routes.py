@@ -11,18 +11,11 @@ from starlette.routing import Route
 
 from app import audit, db, state
 from app.auth import sessions
-from app.auth.access import current_auth, current_user, home_for, require
+from app.auth.access import QUICK_EXIT_ABOUT, current_auth, current_user, home_for, require
 from app.auth.models import Role, User
 from app.web import form_endpoint, render
 
-ABOUT = "/quick-exit"
-
-
-def after_enrolment(user: User) -> str:
-    """Where a new sign-in with an enrolment code lands. A victim's enrolment is their first
-    sign-in, in the meeting with the adviser: the explanation comes before anything is relied on
-    (and again after "lost phone", on the new device). It links on to the plan."""
-    return ABOUT if user.role == Role.victim else home_for(user)
+ABOUT = QUICK_EXIT_ABOUT
 
 
 async def about(request: Request) -> Response:

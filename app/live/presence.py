@@ -13,10 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
+from starlette.requests import Request
 
-from app import db
+from app import db, state
+from app.auth.labels import changer_labels
+from app.auth.models import User
 from app.clock import now
-from app.plans.queries import changer_labels
+from app.live.broker import Event, announce
 
 HEARTBEAT_S = 15
 FRESH = timedelta(seconds=HEARTBEAT_S * 3)
@@ -98,3 +101,10 @@ def here(session: Session, plan_id: int, except_user: int | None = None) -> list
             people[user_id] = people.get(user_id) or item_id
     labels = changer_labels(session, set(people))
     return [Here(u, labels.get(u, "?"), item) for u, item in people.items()]
+
+
+def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None) -> None:
+    """Tell the others which item this user has open (or that they closed it)."""
+    with db.write_session(state.engine(request)) as session:
+        if editing(session, plan_id, user.id, item_id):  # type: ignore[arg-type]
+            announce(state.broker(request), session, Event(plan=plan_id, kind="presence"))

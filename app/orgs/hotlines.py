@@ -13,11 +13,10 @@ from starlette.routing import Route
 
 from app import audit, inputs
 from app.auth.endpoints import Call, Handler, Reply, endpoint, plain_call
-from app.auth.models import Role
+from app.auth.models import Organisation, Role
 from app.contacts import phones, queries
 from app.contacts.forms import error
 from app.contacts.models import MAX_NAME, Hotline
-from app.orgs.models import Organisation
 from app.web import render
 
 ADMIN = (Role.org_admin,)

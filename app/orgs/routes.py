@@ -15,10 +15,9 @@ from starlette.routing import Route
 from app import audit, db, inputs, state
 from app.auth import codes, sessions
 from app.auth.access import require
-from app.auth.enrolment import clean_name, code_page, context_for_admin, issue_code
-from app.auth.models import Role, User
+from app.auth.issuing import clean_name, code_page, context_for_admin, issue_code
+from app.auth.models import Organisation, Role, User
 from app.i18n import _
-from app.orgs.models import Organisation
 from app.web import form_endpoint, render
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -118,10 +117,6 @@ async def offline_page(request: Request) -> Response:
 # ---------------------------------------------------------------- the victim's phone settings
 
 
-def _engine(request: Request) -> Engine:
-    return state.engine(request)
-
-
 def phone_context(user: User, **extra: Any) -> dict[str, Any]:
     return {
         "disguises": [(key, _(name), icon) for key, (name, icon, _c) in DISGUISES.items()],
@@ -142,7 +137,7 @@ def set_disguise(request: Request, form: FormData) -> Response:
     choice = str(form.get("disguise", ""))
     if choice not in DISGUISES:
         return render(request, "phone/phone.html", phone_context(user), status_code=422)
-    with db.write_session(_engine(request)) as session:
+    with db.write_session(state.engine(request)) as session:
         row = session.get(User, user.id)
         row.disguise = None if choice == "default" else choice  # type: ignore[union-attr]
         # Audited like every other change to one's own account (ids and the choice only).
@@ -154,7 +149,7 @@ def offline_copy(request: Request) -> Response:
     """What the offline copy holds, for the page to encrypt before it touches IndexedDB: the
     victim's own plan and contacts (a caseworker's phone never keeps a victim's plan)."""
     user = require(request, Role.victim)
-    with db.read_session(_engine(request)) as session:
+    with db.read_session(state.engine(request)) as session:
         plan = plan_queries.plan_of(session, user.id)  # type: ignore[arg-type]
         if plan is None:
             return JSONResponse({"sections": [], "contacts": [], "hotlines": []})

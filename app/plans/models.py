@@ -2,6 +2,9 @@
 
 Text is encrypted at rest (``EncryptedText``). Every editable row has a ``version``: a write
 names the version it saw and changes nothing when another write came first.
+
+A :class:`Grant` says which caseworker may see a plan (the victim gives it and takes it back):
+who may see a plan is part of the plan.
 """
 
 from __future__ import annotations
@@ -67,3 +70,13 @@ class OrgTemplate(SQLModel, table=True):
     version: int = 1
     changed_by_id: int | None = Field(default=None, foreign_key="user.id")
     changed_at: datetime = Field(default_factory=now)
+
+
+class Grant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    caseworker_id: int = Field(foreign_key="user.id", index=True)
+    granted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    granted_at: datetime = Field(default_factory=now)
+    revoked_by_id: int | None = Field(default=None, foreign_key="user.id")
+    revoked_at: datetime | None = None

@@ -17,10 +17,8 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.clock import now
 from app.ordering import next_position, swap
-from app.orgs.models import Organisation
 from app.plans import template as tpl
-from app.plans.models import Item, OrgTemplate, Plan, Section
-from app.sharing.models import Grant
+from app.plans.models import Grant, Item, OrgTemplate, Plan, Section
 from app.versions import conditional_update
 
 
@@ -123,22 +121,6 @@ def load_section(session: Session, plan_id: int, section_id: int) -> SectionView
         .order_by(col(Item.position), col(Item.id))
     ).all()
     return SectionView(section, list(items))
-
-
-def changer_labels(session: Session, ids: set[int | None]) -> dict[int, str]:
-    """ "Anna, Esbjerg Lokalpoliti" for caseworkers, the display name for the victim."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(User, Organisation)
-        .join(Organisation, col(Organisation.id) == col(User.organisation_id), isouter=True)
-        .where(col(User.id).in_(wanted))
-    ).all()
-    return {
-        user.id: f"{user.display_name}, {org.name}" if org else user.display_name  # type: ignore[misc]
-        for user, org in rows
-    }
 
 
 def get_item(session: Session, plan_id: int, item_id: int) -> Item | None:

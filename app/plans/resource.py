@@ -24,7 +24,7 @@ from starlette.routing import Route
 from app.auth.endpoints import Call, Handler, Later, Stale, endpoint
 from app.auth.models import Role, User
 from app.i18n import N_
-from app.sharing.access import PlanAccess, audit_change, audit_read, plan_access, read_access
+from app.plans.access import PlanAccess, audit_change, audit_read, plan_access, read_access
 from app.web import is_htmx, render
 
 Context = Callable[["PlanCall"], dict[str, Any]]

@@ -16,18 +16,19 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from app import state
+from app.auth import labels
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
 from app.i18n import _, current_locale
 from app.live import presence
 from app.live.broker import Event, announce
-from app.live.routes import mark_editing
+from app.live.presence import mark_editing
 from app.plans import queries
+from app.plans.access import audit_read
 from app.plans.forms import TEXT_ERRORS, Invalid, clean_text, parse_date
 from app.plans.models import MAX_TITLE, Item
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
-from app.sharing.access import audit_read
 from app.versions import StaleWrite
 from app.web import is_htmx
 
@@ -57,7 +58,7 @@ def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
     return {
         "access": call.access,
         "sections": sections,
-        "people": queries.changer_labels(call.session, changers),
+        "people": labels.changer_labels(call.session, changers),
         "live_position": live_position,
         "here": presence.here(call.session, call.plan_id, except_user=call.user.id),
         **DEFAULTS,
@@ -73,7 +74,7 @@ def section_context(call: PlanCall, section_id: int, **extra: Any) -> dict[str, 
     return {
         "access": call.access,
         "view": view,
-        "people": queries.changer_labels(call.session, changers),
+        "people": labels.changer_labels(call.session, changers),
         **DEFAULTS,
         **extra,
     }

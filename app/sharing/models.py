@@ -1,4 +1,5 @@
-"""Who may see a plan: grants the victim gives and takes back."""
+"""Share codes: how a caseworker asks a victim for a grant (the grant itself is a plan model,
+:class:`app.plans.models.Grant`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,6 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from app.clock import now
-
-
-class Grant(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True)
-    caseworker_id: int = Field(foreign_key="user.id", index=True)
-    granted_by_id: int | None = Field(default=None, foreign_key="user.id")
-    granted_at: datetime = Field(default_factory=now)
-    revoked_by_id: int | None = Field(default=None, foreign_key="user.id")
-    revoked_at: datetime | None = None
 
 
 class ShareCode(SQLModel, table=True):

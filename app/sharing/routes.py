@@ -20,14 +20,13 @@ from app import audit, db, ratelimit, state
 from app.audit import AuditEvent
 from app.auth import codes, notices, stepup
 from app.auth.access import require
-from app.auth.models import Role, User
+from app.auth.models import Organisation, Role, User
 from app.clock import now
 from app.i18n import N_, _, ngettext
 from app.live.broker import Event, announce
-from app.orgs.models import Organisation
 from app.plans import queries
-from app.plans.models import Plan
-from app.sharing.models import Grant, ShareCode
+from app.plans.models import Grant, Plan
+from app.sharing.models import ShareCode
 from app.web import form_endpoint, render
 
 SHARE_CODE_VALID = timedelta(minutes=15)

@@ -27,8 +27,7 @@ from sqlmodel import select
 
 from app import crypto, db
 from app.auth import sessions
-from app.auth.models import Role, User
-from app.orgs.models import Organisation
+from app.auth.models import Organisation, Role, User
 from app.plans.models import Item
 from app.plans.queries import create_plan
 from app.plans.template import DEFAULT_TEMPLATE

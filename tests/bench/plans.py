@@ -30,14 +30,12 @@ from starlette.testclient import TestClient
 
 from app import crypto, db
 from app.auth import sessions
-from app.auth.models import AuthSession, Role, User
+from app.auth.models import AuthSession, Organisation, Role, User
 from app.clock import now
 from app.main import create_app
-from app.orgs.models import Organisation
-from app.plans.models import Item, Plan, Section
+from app.plans.models import Grant, Item, Plan, Section
 from app.plans.template import DEFAULT_TEMPLATE
 from app.settings import Settings
-from app.sharing.models import Grant
 from tests.bench.foundation import floor_server, tryg_env
 from tests.bench.harness import (
     Column,

@@ -11,9 +11,8 @@ from sqlmodel import col
 
 from app import db
 from app.auth import identity, passwords
-from app.auth.models import AuthSession, Role, User
+from app.auth.models import AuthSession, Organisation, Role, User
 from app.clock import now
-from app.orgs.models import Organisation
 from app.plans.queries import create_plan
 from app.plans.template import DEFAULT_TEMPLATE
 from app.settings import Settings

@@ -13,8 +13,7 @@ from sqlmodel import select
 
 from app import db
 from app.auth.models import Role
-from app.plans.models import Item
-from app.sharing.models import Grant
+from app.plans.models import Grant, Item
 from tests.browser.conftest import DESKTOP
 from tests.browser.people import passkey_checked, person, sign_in
 

@@ -9,11 +9,10 @@ from sqlmodel import select
 
 from app import crypto, db, demo
 from app.auth import identity
-from app.auth.models import Passkey, Role, User
-from app.orgs.models import Organisation
+from app.auth.models import Organisation, Passkey, Role, User
+from app.plans.access import granted_victims
 from app.plans.models import Item, Plan
 from app.settings import Settings, SettingsError
-from app.sharing.access import granted_victims
 
 
 @pytest.fixture

@@ -14,14 +14,12 @@ from starlette.routing import Mount, Route
 
 from app import db
 from app.auth import codes, sessions
-from app.auth.models import AuthSession, Passkey, Role, User
+from app.auth.models import AuthSession, Organisation, Passkey, Role, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
-from app.orgs.models import Organisation
-from app.plans.models import Item, Section
+from app.plans.models import Grant, Item, Section
 from app.plans.queries import create_plan
 from app.plans.template import DEFAULT_TEMPLATE
-from app.sharing.models import Grant
 from tests.conftest import csrf_token
 from tests.factories import engine_of
 
@@ -104,7 +102,10 @@ def build_world(client) -> World:
         s.flush()
         ids["contact"], ids["hotline"] = contact.id, hotline.id  # type: ignore[assignment]
         code_row, _code = codes.issue(
-            s, settings.secret_key, people["victim"].id, people["caseworker"].id,
+            s,
+            settings.secret_key,
+            people["victim"].id,
+            people["caseworker"].id,
             purpose=codes.Purpose.device,
         )
         ids["code"] = code_row.id  # type: ignore[assignment]

@@ -14,8 +14,7 @@ from app.audit import AuditEvent
 from app.auth.models import Role
 from app.clock import now
 from app.contacts.models import Contact, Hotline
-from app.plans.models import Plan
-from app.sharing.models import Grant
+from app.plans.models import Grant, Plan
 from tests.conftest import csrf_token
 from tests.factories import engine_of, make_org, make_user, make_victim, signed_in
 

@@ -79,7 +79,7 @@ def test_every_acknowledged_write_survives_or_was_seen_by_the_next(client, steps
     victim = make_victim(client, caseworker=caseworkers[0])
     engine = engine_of(client)
     with db.write_session(engine) as s:
-        from app.sharing.models import Grant
+        from app.plans.models import Grant
 
         plan_id = s.exec(select(Plan.id).where(Plan.victim_id == victim.id)).one()
         items = s.exec(select(Item).where(Item.plan_id == plan_id).order_by(Item.id)).all()

@@ -16,8 +16,7 @@ from app.audit import AuditEvent
 from app.auth import codes
 from app.auth.models import Role
 from app.contacts.models import Contact
-from app.plans.models import Item, Plan, Section
-from app.sharing.models import Grant
+from app.plans.models import Grant, Item, Plan, Section
 from tests.conftest import csrf_token
 from tests.factories import engine_of, make_org, make_user, make_victim, signed_in
 

@@ -16,8 +16,8 @@ from app.auth.models import AuthSession, Role
 from app.auth.stepup import safe_next
 from app.clock import now
 from app.contacts.models import Contact
-from app.plans.models import Plan
-from app.sharing.models import Grant, ShareCode
+from app.plans.models import Grant, Plan
+from app.sharing.models import ShareCode
 from tests.factories import engine_of, make_org, make_user, make_victim, post_json, signed_in
 from tests.web.test_contacts import HTMX, form
 

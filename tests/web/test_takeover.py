@@ -352,7 +352,7 @@ def test_a_revoked_caseworker_cannot_confirm_her_code(client, make_client):
     page = form(client, f"/people/{victim.id}/code").text
     code, code_id = code_from_page(page)
     shown = enrol(make_client(), SoftAuthenticator(), code).json()["confirmation"]
-    from app.sharing.models import Grant
+    from app.plans.models import Grant
 
     with db.write_session(engine_of(client)) as session:
         for grant in session.exec(select(Grant)).all():

@@ -19,8 +19,7 @@ from app.audit import AuditEvent
 from app.auth.identity import by_name
 from app.auth.models import Role, User
 from app.clock import now
-from app.plans.models import Plan
-from app.sharing.models import Grant
+from app.plans.models import Grant, Plan
 
 # Reads by one person of one plan within this long fold into one row with a count.
 READ_FOLD = timedelta(minutes=10)

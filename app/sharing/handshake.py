@@ -25,6 +25,8 @@ from app.auth import codes, sessions, stepup
 from app.auth.access import current_auth, require
 from app.auth.models import EnrolmentCode, Passkey, Role, User
 from app.i18n import N_, _
+from app.plans.access import active_grant
+from app.plans.queries import plan_of
 from app.web import form_endpoint, render
 
 REFUSALS = {
@@ -43,9 +45,6 @@ REFUSALS = {
 
 
 def _may_act_for(session: Session, issuer: User, person: User) -> bool:
-    from app.plans.queries import plan_of
-    from app.sharing.access import active_grant
-
     if issuer.role == Role.org_admin:
         return person.role == Role.caseworker and person.organisation_id == issuer.organisation_id
     plan = plan_of(session, person.id) if person.role == Role.victim else None  # type: ignore[arg-type]

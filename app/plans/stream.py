@@ -1,4 +1,5 @@
-"""The live stream of a plan and the presence fragment.
+"""The live stream of a plan and the presence fragment: plan routes (they need plan access and
+sessions) on top of the live services below plans (app/live: broker, presence, limits).
 
 ``GET /plans/{id}/events`` is authorised exactly like the plan page (404 for anyone without a
 grant) and streams events that carry ids and versions only; the page re-fetches the changed
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -28,37 +28,13 @@ from app.auth.models import Role, User
 from app.auth.sessions import is_active
 from app.i18n import _
 from app.live import presence
-from app.live.broker import RESYNC, Broker, Event, announce
-from app.sharing.access import plan_access
+from app.live.broker import RESYNC, Event
+from app.plans.access import plan_access
 from app.web import is_htmx, render
 
 log = logging.getLogger(__name__)
 
 RETRY_MS = 1000  # how soon the browser reconnects after a stream ends
-
-
-class StreamLimit:
-    """Open streams per signed-in session, in this process: a flood from one session is capped
-    (a person with a few tabs open is not)."""
-
-    def __init__(self, per_session: int) -> None:
-        self.per_session = per_session
-        self.open: Counter[int] = Counter()
-
-    def acquire(self, session_id: int) -> bool:
-        if self.open[session_id] >= self.per_session:
-            return False
-        self.open[session_id] += 1
-        return True
-
-    def release(self, session_id: int) -> None:
-        self.open[session_id] -= 1
-        if self.open[session_id] <= 0:
-            del self.open[session_id]
-
-
-def broker_of(request: Request) -> Broker:
-    return state.broker(request)
 
 
 def _plan_id(request: Request) -> int:
@@ -90,7 +66,7 @@ async def events(request: Request) -> Response:
             {"status": 429, "title": _("Too many attempts"), "detail": message},
             status_code=429,
         )
-    broker = broker_of(request)
+    broker = state.broker(request)
     hub = broker.hub
     sub = hub.subscribe(plan_id)
     last = request.headers.get("last-event-id", "")
@@ -175,13 +151,6 @@ def presence_fragment(request: Request) -> Response:
         {"access": access, "here": people},
         partial="live/_presence.html",
     )
-
-
-def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None) -> None:
-    """Tell the others which item this user has open (or that they closed it)."""
-    with db.write_session(state.engine(request)) as session:
-        if presence.editing(session, plan_id, user.id, item_id):  # type: ignore[arg-type]
-            announce(broker_of(request), session, Event(plan=plan_id, kind="presence"))
 
 
 routes = [
