@@ -57,11 +57,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Called by templates/auth/_notices.html, so only a full page pays for the query.
     web.page_extra("account_notices", notices.pending)
 
-    shared = AppState(
-        settings=settings,
-        limiter=ratelimit.Limiter(),
-        stream_limit=StreamLimit(settings.live_streams_per_session),
-    )
+    shared = AppState(settings=settings, limiter=ratelimit.Limiter())
+    # The live layer's own (read through app.live.shared); the lifespan adds its broker.
+    shared.stream_limit = StreamLimit(settings.live_streams_per_session)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -19,6 +19,7 @@ from app import db, state
 from app.auth.labels import changer_labels
 from app.auth.models import User
 from app.clock import now
+from app.live import shared
 from app.live.broker import Event, announce
 
 HEARTBEAT_S = 15
@@ -107,4 +108,4 @@ def mark_editing(request: Request, plan_id: int, user: User, item_id: int | None
     """Tell the others which item this user has open (or that they closed it)."""
     with db.write_session(state.engine(request)) as session:
         if editing(session, plan_id, user.id, item_id):  # type: ignore[arg-type]
-            announce(state.broker(request), session, Event(plan=plan_id, kind="presence"))
+            announce(shared.broker(request), session, Event(plan=plan_id, kind="presence"))

@@ -15,12 +15,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from app import state
 from app.auth import labels
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
 from app.i18n import _, current_locale
-from app.live import presence
+from app.live import presence, shared
 from app.live.broker import Event, announce
 from app.live.presence import mark_editing
 from app.plans import queries
@@ -51,7 +50,7 @@ DEFAULTS: dict[str, Any] = {
 
 def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
     # The live position is taken before the plan is read: a change in between is replayed.
-    live_position = state.broker(call.request).hub.position()
+    live_position = shared.broker(call.request).hub.position()
     sections = queries.load(call.session, call.plan_id)
     changers = {s.section.changed_by_id for s in sections}
     changers |= {i.changed_by_id for s in sections for i in s.items}
@@ -110,7 +109,7 @@ def changed(
             version=item.version if item else None,
         )
     )
-    announce(state.broker(call.request), call.session, event)
+    announce(shared.broker(call.request), call.session, event)
 
 
 def item_of(call: PlanCall) -> Item:
@@ -221,7 +220,7 @@ def edit_item(call: PlanCall) -> Reply:
     changed(call, f"item={item.id} edit", item.section_id, item)
     if presence.editing(call.session, call.plan_id, call.user.id, None):  # type: ignore[arg-type]
         here = Event(plan=call.plan_id, kind="presence")
-        announce(state.broker(call.request), call.session, here)
+        announce(shared.broker(call.request), call.session, here)
     return section(call, item.section_id)
 
 

@@ -27,7 +27,7 @@ from app.auth.access import require
 from app.auth.models import Role, User
 from app.auth.sessions import is_active
 from app.i18n import _
-from app.live import presence
+from app.live import presence, shared
 from app.live.broker import RESYNC, Event
 from app.plans.access import plan_access
 from app.web import is_htmx, render
@@ -57,7 +57,7 @@ async def events(request: Request) -> Response:
     if not await run_in_threadpool(_allowed, request, user, plan_id):
         raise HTTPException(404)
     session_id: int = request.state.auth.id
-    limit = state.stream_limit(request)
+    limit = shared.stream_limit(request)
     if not limit.acquire(session_id):
         message = _("Too many open windows with this plan. Close some of them and reload.")
         return render(
@@ -66,7 +66,7 @@ async def events(request: Request) -> Response:
             {"status": 429, "title": _("Too many attempts"), "detail": message},
             status_code=429,
         )
-    broker = state.broker(request)
+    broker = shared.broker(request)
     hub = broker.hub
     sub = hub.subscribe(plan_id)
     last = request.headers.get("last-event-id", "")

@@ -23,6 +23,7 @@ from app.auth.access import require
 from app.auth.models import Organisation, Role, User
 from app.clock import now
 from app.i18n import N_, _, ngettext
+from app.live import shared
 from app.live.broker import Event, announce
 from app.plans import queries
 from app.plans.models import Grant, Plan
@@ -157,7 +158,7 @@ def revoke(request: Request) -> Response:
             ip=audit.request_ip(request),
         )
         # Open streams re-check their access: the caseworker's closes within a second.
-        announce(state.broker(request), session, Event(plan=plan.id, kind="access"))
+        announce(shared.broker(request), session, Event(plan=plan.id, kind="access"))
     return RedirectResponse("/plan/sharing", status_code=303)
 
 
