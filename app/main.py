@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 async def sign_in_first(request: Request, exc: Exception) -> Response:
-    if request.headers.get("hx-request") == "true":
+    if request.headers.get("hx-request") == "true":  # a history restore too: not is_htmx()
         # A reload, not HX-Redirect (which htmx follows with a history push): the page's own
         # GET then redirects to /login in the same history entry (docs/design.md §5, one entry).
         return Response(status_code=204, headers={"HX-Refresh": "true"})

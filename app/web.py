@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n, inputs, resources, state  # inputs also registers the {x:id} path convertor
-from app.i18n import N_, _
+from app.i18n import N_, _, ngettext
 
 log = logging.getLogger("tryg.web")
 
@@ -157,7 +157,12 @@ ERROR_TITLES = {
 }
 
 
-async def error_page(request: Request, status_code: int, detail: str | None = None) -> Response:
+def error_response(
+    request: Request,
+    status_code: int,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A neutral error page in the visitor's language, with the exit button."""
     title = ERROR_TITLES.get(status_code, ERROR_TITLES[500])
     return render(
@@ -165,7 +170,28 @@ async def error_page(request: Request, status_code: int, detail: str | None = No
         "errors/error.html",
         {"status": status_code, "title": _(title), "detail": detail},
         status_code=status_code,
+        headers=headers,
     )
+
+
+async def error_page(request: Request, status_code: int, detail: str | None = None) -> Response:
+    """:func:`error_response` for middleware and exception handlers, which await it."""
+    return error_response(request, status_code, detail)
+
+
+def wait_message(minutes: int) -> str:
+    """What a rate limit tells the person: how long until she may try again."""
+    return ngettext(
+        "Too many attempts. Try again in %(num)s minute.",
+        "Too many attempts. Try again in %(num)s minutes.",
+        minutes,
+    ) % {"num": minutes}
+
+
+def too_many(request: Request, minutes: int) -> Response:
+    """The 429 page of every rate limit, with ``Retry-After``."""
+    headers = {"Retry-After": str(minutes * 60)}
+    return error_response(request, 429, wait_message(minutes), headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

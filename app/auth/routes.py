@@ -37,9 +37,17 @@ from app.auth.passkeys import (
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
 from app.clock import now
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _
 from app.settings import Settings
-from app.web import ERROR_TITLES, form_endpoint, is_htmx, render, render_text
+from app.web import (
+    error_response,
+    form_endpoint,
+    is_htmx,
+    render,
+    render_text,
+    too_many,
+    wait_message,
+)
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 Ceremony = Callable[[Session, dict[str, Any]], Response]
@@ -76,20 +84,9 @@ async def _json(request: Request) -> dict[str, Any] | JSONResponse:
 
 def _too_many(request: Request, item: ratelimit.RateLimitItem, *keys: str) -> Response:
     minutes = _limiter(request).minutes_left(item, *keys)
-    message = ngettext(
-        "Too many attempts. Try again in %(num)s minute.",
-        "Too many attempts. Try again in %(num)s minutes.",
-        minutes,
-    ) % {"num": minutes}
     if request.headers.get("content-type", "").startswith("application/json"):
-        return _error(message, 429)
-    return render(
-        request,
-        "errors/error.html",
-        {"status": 429, "title": _("Too many attempts"), "detail": message},
-        status_code=429,
-        headers={"Retry-After": str(minutes * 60)},
-    )
+        return _error(wait_message(minutes), 429)
+    return too_many(request, minutes)
 
 
 def _signed_in(
@@ -612,12 +609,7 @@ def dismiss(request: Request, form: FormData) -> Response:
         seen = inputs.parse_id(raw)
         event = session.get(AuditEvent, seen) if seen is not None else None
         if event is None or event.subject_id != user.id:
-            return render(
-                request,
-                "errors/error.html",
-                {"status": 400, "title": _(ERROR_TITLES[400]), "detail": None},
-                status_code=400,
-            )
+            return error_response(request, 400)
         session.execute(
             update(AuthSession)
             .where(

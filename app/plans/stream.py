@@ -30,7 +30,7 @@ from app.i18n import _
 from app.live import presence, shared
 from app.live.broker import RESYNC, Event
 from app.plans.access import plan_access
-from app.web import is_htmx, render
+from app.web import error_response, is_htmx, render
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,7 @@ async def events(request: Request) -> Response:
     limit = shared.stream_limit(request)
     if not limit.acquire(session_id):
         message = _("Too many open windows with this plan. Close some of them and reload.")
-        return render(
-            request,
-            "errors/error.html",
-            {"status": 429, "title": _("Too many attempts"), "detail": message},
-            status_code=429,
-        )
+        return error_response(request, 429, message)
     broker = shared.broker(request)
     hub = broker.hub
     sub = hub.subscribe(plan_id)

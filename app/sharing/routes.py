@@ -22,13 +22,13 @@ from app.auth import codes, notices, stepup
 from app.auth.access import require
 from app.auth.models import Organisation, Role, User
 from app.clock import now
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _
 from app.live import shared
 from app.live.broker import Event, announce
 from app.plans import queries
 from app.plans.models import Grant, Plan
 from app.sharing.models import ShareCode
-from app.web import form_endpoint, render
+from app.web import form_endpoint, render, wait_message
 
 SHARE_CODE_VALID = timedelta(minutes=15)
 ACTIVITY_LIMIT = 200
@@ -82,14 +82,7 @@ def grant(request: Request, form: FormData) -> Response:
         if not limiter.hit(ratelimit.CODE_PER_IP, "share-ip", ip):
             minutes = limiter.minutes_left(ratelimit.CODE_PER_IP, "share-ip", ip)
             context = _sharing_context(session, plan)
-            context["errors"] = {
-                "code": ngettext(
-                    "Too many attempts. Try again in %(num)s minute.",
-                    "Too many attempts. Try again in %(num)s minutes.",
-                    minutes,
-                )
-                % {"num": minutes}
-            }
+            context["errors"] = {"code": wait_message(minutes)}
             return render(request, "sharing/sharing.html", context, status_code=429)
         row = session.exec(
             select(ShareCode).where(
