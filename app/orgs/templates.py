@@ -9,21 +9,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
-from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, inputs, state
-from app.auth.access import require
+from app import audit, inputs
+from app.auth.endpoints import Call, Later, Reply, endpoint, plain_call
 from app.auth.models import Role, User
-from app.clock import now
 from app.i18n import N_, _
 from app.plans import template as tpl
 from app.plans.models import OrgTemplate
 from app.plans.queries import template_for
-from app.web import form_endpoint, render
+from app.versions import StaleWrite, conditional_update
+from app.web import render
 
 ERRORS = {
     "title": N_("Each section needs a Danish and an English heading (at most 100 characters)."),
@@ -84,69 +84,76 @@ def _row(session: Session, admin: User) -> OrgTemplate | None:
     ).first()
 
 
-def _context(session: Session, admin: User, **extra: Any) -> dict[str, Any]:
-    row = _row(session, admin)
-    sections = tpl.as_json(template_for(session, admin.organisation_id))
-    return {
-        "sections": sections,
-        "version": row.version if row else 0,
-        "own_copy": row is not None,
-        "errors": {},
-        "notice": None,
-        **extra,
-    }
+def page(status: int = 200, **extra: Any) -> Later:
+    """The template form, rendered once any write has committed."""
+
+    def later(call: Call) -> Response:
+        row = _row(call.session, call.user)
+        context = {
+            "sections": tpl.as_json(template_for(call.session, call.user.organisation_id)),
+            "version": row.version if row else 0,
+            "own_copy": row is not None,
+            "errors": {},
+            "notice": None,
+            **extra,
+        }
+        return render(call.request, "orgs/template.html", context, status_code=status)
+
+    return later
 
 
-def template_page(request: Request) -> Response:
-    admin = require(request, Role.org_admin)
-    with db.read_session(state.engine(request)) as session:
-        context = _context(session, admin)
-    return render(request, "orgs/template.html", context)
+def template_page(call: Call) -> Reply:
+    return page()
 
 
-def save_template(request: Request, form: FormData) -> Response:
-    admin = require(request, Role.org_admin)
-    rows, errors = parse(form)
-    seen = inputs.version(form, default=0)
-    with db.write_session(state.engine(request)) as session:
-        if errors:
-            shown = {k: _(v) for k, v in errors.items()}
-            context = _context(session, admin, errors=shown) | {"sections": rows}
-            return render(request, "orgs/template.html", context, status_code=422)
-        data = json.dumps(tpl.as_json(tpl.from_json(rows)), ensure_ascii=False)
-        row = _row(session, admin)
-        if (row.version if row else 0) != seen:
-            context = _context(session, admin, notice=_(STALE))
-            return render(request, "orgs/template.html", context, status_code=409)
-        if row is None:
-            row = OrgTemplate(
-                organisation_id=admin.organisation_id,  # type: ignore[arg-type]
-                data=data,
-                changed_by_id=admin.id,
-            )
-        else:
-            row.data, row.version = data, row.version + 1
-            row.changed_by_id, row.changed_at = admin.id, now()
-        session.add(row)
-        audit.record(
-            session, "org_template_saved", actor_id=admin.id, detail=f"sections={len(rows)}"
-        )
+def save_template(call: Call) -> Reply:
+    """A versioned write like a plan's: on the version the form saw (0: no own copy yet)."""
+    rows, errors = parse(call.form)
+    seen, admin = inputs.version(call.form, default=0), call.user
+    if errors:
+        return page(422, errors={k: _(v) for k, v in errors.items()}, sections=rows)
+    data = json.dumps(tpl.as_json(tpl.from_json(rows)), ensure_ascii=False)
+    row = _row(call.session, admin)
+    if row is not None:
+        conditional_update(call.session, row, seen, admin, data=data)
+    elif seen != 0:  # reset meanwhile
+        raise StaleWrite(None)
+    else:
+        org_id = admin.organisation_id
+        call.session.add(OrgTemplate(organisation_id=org_id, data=data, changed_by_id=admin.id))  # type: ignore[arg-type]
+        try:
+            call.session.flush()
+        except IntegrityError:  # another admin's first copy came first
+            raise StaleWrite(None) from None
+    detail = f"sections={len(rows)}"
+    audit.record(call.session, "org_template_saved", actor_id=admin.id, detail=detail)
     return RedirectResponse("/admin/template", status_code=303)
 
 
-def reset_template(request: Request) -> Response:
+def stale(call: Call, _stale: StaleWrite) -> Reply:
+    return page(409, notice=_(STALE))
+
+
+def reset_template(call: Call) -> Reply:
     """Back to the default template (new plans only; existing plans are the victims')."""
-    admin = require(request, Role.org_admin)
-    with db.write_session(state.engine(request)) as session:
-        row = _row(session, admin)
-        if row is not None:
-            session.delete(row)
-            audit.record(session, "org_template_reset", actor_id=admin.id)
+    row = _row(call.session, call.user)
+    if row is not None:
+        call.session.delete(row)
+        audit.record(call.session, "org_template_reset", actor_id=call.user.id)
     return RedirectResponse("/admin/template", status_code=303)
 
 
+ADMIN = (Role.org_admin,)
 routes = [
-    Route("/admin/template", template_page),
-    Route("/admin/template", form_endpoint(save_template), methods=["POST"]),
-    Route("/admin/template/reset", reset_template, methods=["POST"]),
+    Route("/admin/template", endpoint(template_page, ADMIN, write=False, prepare=plain_call)),
+    Route(
+        "/admin/template",
+        endpoint(save_template, ADMIN, write=True, prepare=plain_call, on_stale=stale),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/template/reset",
+        endpoint(reset_template, ADMIN, write=True, prepare=plain_call),
+        methods=["POST"],
+    ),
 ]

@@ -1,7 +1,10 @@
 """An organisation's own plan template: edited by its admin, copied into its new plans."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlmodel import select
 
 from app import db
@@ -119,3 +122,34 @@ def test_reset_goes_back_to_the_default(client):
     form(client, "/admin/template", **fields)
     assert form(client, "/admin/template/reset").status_code == 303
     assert template_form(client)["s0-da"] == DEFAULT_TEMPLATE[0].da
+
+
+def _two_admins_save_at_once(make_client, **overrides):  # type: ignore[no-untyped-def]
+    first_client = make_client(**overrides)
+    second_client = make_client(**overrides)
+    org = make_org(first_client)
+    forms = []
+    for c, name in ((first_client, "Jens"), (second_client, "Lise")):
+        signed_in(c, make_user(first_client, Role.org_admin, name, org=org))
+        forms.append(template_form(c))
+    forms[0]["s0-da"], forms[1]["s0-da"] = "Første", "Anden"
+    start = threading.Barrier(2)
+
+    def save(c, data):  # type: ignore[no-untyped-def]
+        start.wait()
+        return form(c, "/admin/template", **data).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(save, (first_client, second_client), forms))
+    return sorted(answers)
+
+
+def test_two_first_saves_at_once_one_wins_the_other_is_told(make_client):
+    """Both admins start from the default (version 0): one copy is made, the other sees 409."""
+    assert _two_admins_save_at_once(make_client) == [303, 409]
+
+
+@pytest.mark.postgres
+def test_two_saves_at_once_on_postgres_never_lose_one_silently(make_client, postgres_url):
+    """On PostgreSQL nothing serialises two writers: the version check in the UPDATE must."""
+    assert _two_admins_save_at_once(make_client, database_url=postgres_url) == [303, 409]
