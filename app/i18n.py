@@ -108,6 +108,11 @@ def _from_accept_language(header: str) -> str | None:
 
 
 def choose_locale(request: Request, user_locale: str | None = None) -> str:
+    """A page whose language is in its address (``request.state.locale``) first, then the
+    user's choice, the language cookie, the browser's languages, Danish."""
+    fixed = request.scope.get("state", {}).get("locale")
+    if fixed in LANGUAGES:
+        return str(fixed)
     if user_locale in LANGUAGES:
         return user_locale
     cookie = request.cookies.get(COOKIE)

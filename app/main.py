@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import crypto, db, home, i18n, language, ratelimit, resources, web
+from app import crypto, db, home, i18n, language, ratelimit, resources, statements, web
 from app.auth import notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         *home.routes,
         *language.routes,
+        *statements.routes,
         *exit_routes.routes,
         *auth_routes.routes,
         *enrolment.routes,

@@ -61,8 +61,11 @@ async function navigate(request) {
   try {
     return await fetch(request);
   } catch (error) {
+    // Offline: a precached public page (the statements) as it is, anything else the offline page.
     const cache = await caches.open(CACHE);
-    const offline = await cache.match(OFFLINE_URL, { ignoreVary: true });
+    const path = new URL(request.url).pathname;
+    const own = PRECACHE.includes(path) ? await cache.match(path, { ignoreVary: true }) : null;
+    const offline = own || await cache.match(OFFLINE_URL, { ignoreVary: true });
     if (offline) { return offline; }
     throw error;
   }

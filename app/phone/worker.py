@@ -19,16 +19,28 @@ SOURCE = resources.SERVICE_WORKER / "sw.js"
 STATIC = resources.STATIC
 TEMPLATES = resources.TEMPLATES
 
-# Same-origin URLs the worker stores at install; the offline page is rendered by the app.
+# Same-origin URLs the worker stores at install; the offline page is rendered by the app, and
+# so are the public statements (the same for everyone, app/statements.py), readable offline.
 OFFLINE_URL = "/offline"
+PUBLIC_PAGES = ("/tilgaengelighed", "/en/accessibility", "/privatliv", "/en/privacy")
 STATIC_FILES = (
     "css/tryg.css",
     "js/exit.js",
     "js/offline.js",
     "js/update.js",
 )
-# Templates the offline page is made of: a change to them is a change to the worker.
-OFFLINE_TEMPLATES = ("phone/offline.html", "phone/_update.html", "exit/_button.html")
+# Templates the stored pages are made of: a change to them is a change to the worker.
+OFFLINE_TEMPLATES = (
+    "phone/offline.html",
+    "phone/_update.html",
+    "exit/_button.html",
+    "statements/_page.html",
+    "statements/_links.html",
+    "statements/accessibility.da.html",
+    "statements/accessibility.en.html",
+    "statements/privacy.da.html",
+    "statements/privacy.en.html",
+)
 
 
 def icon_files() -> list[str]:
@@ -36,7 +48,8 @@ def icon_files() -> list[str]:
 
 
 def precache_urls(settings: Settings) -> list[str]:
-    urls = [OFFLINE_URL] + [f"/static/{name}" for name in (*STATIC_FILES, *icon_files())]
+    urls = [OFFLINE_URL, *PUBLIC_PAGES]
+    urls += [f"/static/{name}" for name in (*STATIC_FILES, *icon_files())]
     if not settings.htmx_origin:  # htmx served by this app (``make run`` with a local copy)
         urls.append(settings.htmx_url)
     return urls

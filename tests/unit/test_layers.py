@@ -25,7 +25,8 @@ of a layer below, never above, and the unit graph has no cycle. Why this order:
   plans' templates and the contacts' hotline rows.
 - exit: the quick exit; it needs only auth, and nothing below imports it.
 - phone: the phone's offline copy of plan and contacts.
-- top: the application (``app/main.py``), the home page, the demo data and the console.
+- top: the application (``app/main.py``), the home page, the public statements, the demo data
+  and the console.
 
 Besides the order: a module with a top-level ``routes`` list (a *route module*) is imported by
 ``app/main.py`` only, so no route depends on another route module's internals; a models module
@@ -70,7 +71,7 @@ ORDER: list[tuple[str, ...]] = [
     ("orgs",),
     ("exit",),
     ("phone",),
-    ("home", "demo", "main", "__main__"),
+    ("home", "statements", "demo", "main", "__main__"),
 ]
 FOUNDATION = frozenset(ORDER[0])
 APPLICATION = "app.main"

@@ -135,6 +135,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/"): (ALL, None),
     ("GET", "/healthz"): (ALL, None),
     ("GET", "/quick-exit"): (ALL, None),
+    ("GET", "/tilgaengelighed"): (ALL, None),
+    ("GET", "/en/accessibility"): (ALL, None),
+    ("GET", "/privatliv"): (ALL, None),
+    ("GET", "/en/privacy"): (ALL, None),
     ("POST", "/quick-exit/setting"): (
         expect(victim=303, other_victim=303),
         {"exit_signs_out": "on"},
