@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.types import Scope
 
-from app import db, i18n, inputs, state
+from app import audit, db, i18n, inputs, state
 from app.audit import AuditEvent
 from app.auth.labels import changer_labels
 from app.auth.models import AuthSession, EnrolmentCode, Role, User
@@ -116,9 +116,10 @@ def describe(
     if action == "plan_changed":
         return _("%(who)s changed the plan.") % {"who": who or "?"}
     if action == "grant_added":
-        return _("%(who)s was given access to your plan.") % {"who": who or "?"}
+        # Recorded with the caseworker as actor: it was she who typed the caseworker's code.
+        return _("You gave %(who)s access to your plan.") % {"who": who or "?"}
     if action == "grant_revoked":
-        return _("%(who)s lost access to your plan.") % {"who": who or "?"}
+        return _("You took access to your plan back from %(who)s.") % {"who": who or "?"}
     if action == "victim_created":
         return _("%(who)s created your account and your plan.") % {"who": who or "?"}
     if action == "enrolment_code_issued":
@@ -186,12 +187,11 @@ def describe(
             "Your login was reset with a code from %(who)s: old passkeys and password were "
             "removed and every device signed out."
         ) % {"who": who}
-    # An action this list does not know yet: said plainly, never as its code.
-    if event.plan_id is not None:
-        return _("%(who)s was in your plan.") % {"who": who or "?"}
+    # Any other action: its label (app.audit.ACTIONS), never its code.
+    label = _(audit.ACTIONS.get(action, audit.ACTIONS["plan_changed"]))
     if who is None:
-        return _("Something was changed in your account.")
-    return _("%(who)s changed something in your account.") % {"who": who}
+        return label + "."
+    return _("%(who)s: %(what)s.") % {"who": who, "what": label.lower()}
 
 
 def advice(event: AuditEvent, role: str) -> str:

@@ -252,6 +252,10 @@ def test_revoking_takes_effect_on_the_next_request(client, make_client):
     assert form(phone, f"/plan/sharing/{grant_id}/revoke").status_code == 303
     assert client.get(f"/plans/{plan.id}").status_code == 404
     assert "Maja" not in client.get("/people").text
+    # Her activity says what she did, in plain words (not that Anna "lost" access).
+    activity = phone.get("/plan/activity").text
+    assert "Du tog adgangen til din plan tilbage fra Anna" in activity
+    assert "grant_revoked" not in activity and "mistede" not in activity
 
 
 def test_victim_grants_a_caseworker_with_the_code_shown_in_the_meeting(client, make_client):
