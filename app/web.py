@@ -83,12 +83,20 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+def request_locale(request: Request) -> str:
+    """Set (and return) this request's language. Middleware that answers before the session is
+    looked up (CSRF, body limit) gets the cookie's or the browser's language."""
+    user = request.scope.get("state", {}).get("user")
+    locale = i18n.choose_locale(request, user.locale if user else None)
+    i18n.set_locale(locale)
+    return locale
+
+
 def base_context(request: Request) -> dict[str, Any]:
     settings = state.settings(request)
     request_state = request.scope.get("state", {})
     user = request_state.get("user")
-    locale = i18n.choose_locale(request, user.locale if user else None)
-    i18n.set_locale(locale)
+    locale = request_locale(request)
     return {
         "request": request,
         "settings": settings,
@@ -164,6 +172,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A neutral error page in the visitor's language, with the exit button."""
+    request_locale(request)  # before the title is translated
     title = ERROR_TITLES.get(status_code, ERROR_TITLES[500])
     return render(
         request,

@@ -135,3 +135,19 @@ def test_page_embeds_the_same_token_as_the_cookie(client):
     cookie = csrf_token(client)
     assert f'name="csrftoken" value="{cookie}"' in html
     assert f'"X-CSRFToken": "{cookie}"' in html
+
+
+def test_refusals_before_the_session_is_read_speak_the_page_language(client, make_client):
+    """The 403 and 413 pages are answered by middleware before the session lookup: the heading
+    follows the language chosen, not the last request served by this worker (issue 15)."""
+    token = csrf_token(client)
+    client.post("/language", data={"lang": "en", "next": "/", "csrftoken": token})
+    danish = make_client()
+    danish.get("/")
+    assert "Formularen er udløbet" in danish.post("/language", data={"lang": "en"}).text
+    r = client.post("/language", data={"lang": "da", "next": "/"})  # no token
+    assert r.status_code == 403 and "<h1>The form has expired</h1>" in r.text
+    assert 'lang="en"' in r.text
+    big = client.post("/language", data={"lang": "da", "csrftoken": token, "x": "x" * 70_000})
+    assert big.status_code == 413 and "Too much text" in big.text
+    assert "For meget tekst" not in big.text
