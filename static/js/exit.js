@@ -2,8 +2,9 @@
    works when the CDN is unreachable and on the offline and unlock screens.
 
    The button "Forlad siden", the hidden skip link (anything with [data-exit]) and Shift pressed
-   three times (each press within 5 s of the last; any other key resets; progress and time-out
-   announced in the bar's live region [data-exit-status]) all leave the same way:
+   alone three times (each press within 5 s of the last; Shift with another key — a capital
+   letter, Shift+Tab — is not a press and says nothing; any other key resets; progress and
+   time-out announced in the bar's live region [data-exit-status]) all leave the same way:
      1. In the input's own task, before anything else: a plain overlay covers the page and the
         title is blanked. Nothing is awaited, so the next painted frame shows only the overlay.
      2. If the user chose "sign me out when I leave" (data-exit-signout on the bar), a beacon ends
@@ -27,6 +28,7 @@
   var last = 0;
   var timer = 0;
   var leaving = false;
+  var alone = false;  // Shift is down and no other key has been pressed with it
 
   function announce(key) {
     var el = document.querySelector("[data-exit-status]");
@@ -88,17 +90,28 @@
     if (target && target.closest && target.closest("[data-exit]")) { leave(event); }
   }, true);
 
+  // A press counts only when Shift went down and up alone: a capital letter or Shift+Tab is
+  // typing, not a request to leave, and says nothing. The third press leaves on its keydown.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Shift") {
+      alone = false;
       if (presses) { resetShift(""); }
       return;
     }
     if (event.repeat) { return; }
+    if (presses === 2 && Date.now() - last <= WINDOW_MS) {
+      presses = 0; clearTimeout(timer); announce("3"); leave(); return;
+    }
+    alone = true;
+  }, true);
+
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift" || !alone) { return; }
+    alone = false;
     var now = Date.now();
     presses = (presses && now - last <= WINDOW_MS) ? presses + 1 : 1;
     last = now;
     clearTimeout(timer);
-    if (presses >= 3) { presses = 0; announce("3"); leave(); return; }
     announce(String(presses));
     timer = setTimeout(function () { resetShift("timeout"); }, WINDOW_MS);
   }, true);

@@ -481,3 +481,29 @@ def test_a_session_that_ended_mid_htmx_request_leads_to_sign_in_without_a_new_en
     section.get_by_role("button", name="Tilføj", exact=True).click()
     page.wait_for_url(f"{live_server.url}/login")
     assert page.evaluate("history.length") == entries
+
+
+def test_shift_with_another_key_is_typing_not_leaving_and_says_nothing(page, live_server, cdn):
+    """Issue 15: a capital letter or Shift+Tab wrote "Shift trykket én gang…" into the live
+    region every time (and "Tiden løb ud…" 5 s later). Only Shift pressed alone counts."""
+    exits = exits_requested(page, cdn.exit_url)
+    page.clock.install()
+    page.goto(live_server.url + "/")
+    status = page.locator("[data-exit-status]")
+    # Everything ever written into the live region (a screen reader speaks even what is
+    # cleared a moment later).
+    page.evaluate(
+        """() => {
+        window.said = [];
+        const el = document.querySelector("[data-exit-status]");
+        new MutationObserver(() => { if (el.textContent) { window.said.push(el.textContent); } })
+          .observe(el, { childList: true, characterData: true, subtree: true });
+    }"""
+    )
+    for keys in ("Shift+KeyH", "Shift+KeyE", "Shift+Tab", "Shift+KeyJ", "Shift+Tab"):
+        page.keyboard.press(keys)
+    page.clock.fast_forward(6_000)
+    assert page.evaluate("window.said") == []
+    assert exits == [] and page.url == live_server.url + "/"
+    page.keyboard.press("Shift")  # alone: counted and said
+    expect(status).to_have_text(ONCE)
