@@ -109,8 +109,8 @@ def _measure(base: str, settings: Settings) -> SectionResult:
             sign_in(page, base, user)
             page.wait_for_function("() => navigator.serviceWorker.controller !== null")
             page.goto(f"{base}/phone")
-            page.get_by_label("Offline PIN-kode").fill(PIN)
-            page.get_by_label("Den samme PIN-kode igen").fill(PIN)
+            page.get_by_label("Pinkode til offline-kopien").fill(PIN)
+            page.get_by_label("Den samme pinkode igen").fill(PIN)
             page.get_by_role("button", name="Gem offline-kopien").click()
             expect(page.get_by_text("Offline-kopien er gemt")).to_be_visible(timeout=60_000)
             precache_bytes, entries = page.evaluate(PRECACHE_BYTES)
@@ -120,7 +120,7 @@ def _measure(base: str, settings: Settings) -> SectionResult:
             ready, unlock, total, pbkdf2 = [], [], [], []
             for _ in range(RUNS):
                 page.goto(f"{base}/")  # the installed app's start_url
-                page.get_by_label("Din offline PIN-kode").fill(PIN)
+                page.get_by_label("Din pinkode til offline-kopien").fill(PIN)
                 page.get_by_role("button", name="Lås op").click()
                 expect(page.locator("[data-offline-view]")).to_be_visible(timeout=60_000)
                 r, u, t = page.evaluate(MARKS)

@@ -85,12 +85,12 @@ def fill_contact(scope: Locator, **values: str | bool) -> None:
         "name": "Navn",
         "relation": "Relation",
         "phone": "Telefonnummer",
-        "knows": "Hvad de ved",
+        "knows": "Hvad ved personen?",
         "code_word": "Kodeord",
     }
     for field, value in values.items():
         if field == "alarm":
-            scope.get_by_label("Får alarm-SMS").set_checked(bool(value))
+            scope.get_by_label("Får alarm-sms").set_checked(bool(value))
         else:
             scope.get_by_label(labels[field]).fill(str(value))
 
@@ -159,14 +159,14 @@ def test_victim_adds_edits_reorders_and_deletes_a_contact(
     expect(far.get_by_role("link", name="Ring til Far")).to_have_attribute(
         "href", "tel:+46701234567"
     )
-    expect(far.get_by_role("link", name="SMS til Far")).to_have_attribute(
+    expect(far.get_by_role("link", name="sms til Far")).to_have_attribute(
         "href", "sms:+46701234567"
     )
     box = far.get_by_role("link", name="Ring til Far").bounding_box()
     assert box is not None and box["height"] >= 44 and box["width"] >= 44
 
     # The alarm: both alarm contacts, in list order, with both code words
-    expect(page.get_by_role("link", name="Send alarm-SMS")).to_have_attribute(
+    expect(page.get_by_role("link", name="Send alarm-sms")).to_have_attribute(
         "href",
         "sms:+46701234567,+4520304050?&body="
         + body("Jeg har brug for hjælp. Kodeord: R&D, blå cykel"),
@@ -183,7 +183,7 @@ def test_victim_adds_edits_reorders_and_deletes_a_contact(
         page.get_by_role("button", name="Slet").click()
     expect(page.get_by_text("Far blev slettet.")).to_be_visible()
     expect(contact(page, "Far")).to_have_count(0)
-    expect(page.get_by_role("link", name="Send alarm-SMS")).to_have_attribute(
+    expect(page.get_by_role("link", name="Send alarm-sms")).to_have_attribute(
         "href", "sms:+4520304050?&body=" + body("Jeg har brug for hjælp. Kodeord: blå cykel")
     )
     page.get_by_role("button", name="Fortryd").click()
@@ -216,7 +216,7 @@ def test_without_javascript_the_alarm_is_a_plain_sms_link(new_page, live_server,
     sign_in(page, live_server.url, victim)
     page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
     requested = navigations(page)
-    page.get_by_role("link", name="Send alarm-SMS").click()
+    page.get_by_role("link", name="Send alarm-sms").click()
     expected = "sms:+4512345678?&body=" + body("Jeg har brug for hjælp. Kodeord: æble")
     assert requested_after(page, requested) == [expected]
 
@@ -246,7 +246,7 @@ def test_alarm_adds_the_position_only_when_ticked_and_allowed(
     page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
     requested = navigations(page)
 
-    alarm = page.get_by_role("link", name="Send alarm-SMS")
+    alarm = page.get_by_role("link", name="Send alarm-sms")
     plain = "sms:+4512345678,+4587654321?&body=" + body(
         "Jeg har brug for hjælp. Kodeord: blå cykel"
     )
@@ -274,7 +274,7 @@ def test_caseworker_edit_meets_a_conflict_and_sees_both(new_page, live_server, e
     sign_in(laptop, live_server.url, anna)
     laptop.goto(f"{live_server.url}/plans/{plan_id}/contacts")
     expect(laptop.locator("h1")).to_have_text("Kontakter for Maja")
-    expect(laptop.get_by_role("link", name="Send alarm-SMS")).to_have_count(0)
+    expect(laptop.get_by_role("link", name="Send alarm-sms")).to_have_count(0)
     row = contact(laptop, "Mor")
     row.locator("summary", has_text="Ret").click()
     fill_contact(row, knows="Skrevet af Anna")

@@ -20,9 +20,9 @@ from tests.browser.people import person, sign_in
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-ONCE = "Shift trykket én gang. Tryk to gange mere for at forlade siden."
-TWICE = "Shift trykket to gange. Tryk én gang mere for at forlade siden."
-TIMED_OUT = "Tiden løb ud. Tryk tre gange i træk på Shift for at forlade siden."
+ONCE = "Du har trykket én gang på Shift. Tryk to gange mere for at forlade siden."
+TWICE = "Du har trykket to gange på Shift. Tryk én gang mere for at forlade siden."
+TIMED_OUT = "Tiden er gået. Tryk på Shift tre gange i træk for at forlade siden."
 
 # Recorded by the old page at the moment its navigation starts (the Navigation API's `navigate`
 # event fires synchronously inside location.replace): what the victim's screen shows right then.
@@ -303,7 +303,7 @@ def test_back_after_an_exit_never_shows_tryg(new_page, live_server, engine, cdn,
     for link, heading in [
         ("Mine kontakter", "Mine kontakter"),
         ("Min konto", "Min konto"),
-        ("Om at forlade siden hurtigt", "Sådan virker “Forlad siden”"),
+        ("Om at forlade siden hurtigt", "Sådan virker »Forlad siden«"),
     ]:
         page.get_by_role("link", name=link).click()
         expect(page.locator("h1")).to_have_text(heading)
@@ -355,13 +355,13 @@ def test_with_the_choice_on_the_next_visit_needs_a_sign_in(page, live_server, en
     base = live_server.url
     sign_in(page, base, victim)
     page.get_by_role("link", name="Om at forlade siden hurtigt").click()
-    page.get_by_label("Log mig ud, når jeg trykker på “Forlad siden”").check()
+    page.get_by_label("Log mig ud, når jeg trykker på »Forlad siden«").check()
     # The box is ticked before the server answers: wait for the saved page, not the tick, or a
     # slow answer replaces the page after the next click (seen under `stress --cpu 2`).
     with page.expect_response(lambda r: r.url.endswith("/quick-exit/setting")):
         page.get_by_role("button", name="Gem").click()
     page.wait_for_load_state()
-    expect(page.get_by_label("Log mig ud, når jeg trykker på “Forlad siden”")).to_be_checked()
+    expect(page.get_by_label("Log mig ud, når jeg trykker på »Forlad siden«")).to_be_checked()
     page.get_by_role("link", name="Fortsæt").click()
     expect(page.locator("h1")).to_have_text("Min sikkerhedsplan")
 

@@ -167,10 +167,10 @@ def test_concurrent_edits_of_one_item_end_in_a_choice(meeting, engine):  # type:
     editor.get_by_role("button", name="Gem").click()
     expect(phone.locator("h1")).to_have_text("En anden har ændret dette punkt")
     expect(phone.locator(".compare")).to_contain_text("Rådgiverens version")
-    expect(phone.get_by_label("Din tekst (du kan flette de to her)")).to_have_value(
+    expect(phone.get_by_label("Din tekst (du kan samle de to tekster her)")).to_have_value(
         "Offerets version"
     )
-    phone.get_by_label("Din tekst (du kan flette de to her)").fill("Begges version")
+    phone.get_by_label("Din tekst (du kan samle de to tekster her)").fill("Begges version")
     phone.get_by_role("button", name="Gem min tekst").click()
     expect(phone.locator(".item-text").first).to_have_text("Begges version")
     expect(first_section(laptop).locator(".item-text").first).to_have_text("Begges version")

@@ -379,7 +379,7 @@ def test_an_admin_code_removes_the_caseworkers_old_passkeys_and_tells_her(
     laptop.goto(f"{base}/people")
     laptop.wait_for_url(f"{base}/login")
     laptop.get_by_role("button", name="Log ind med adgangsnøgle").click()
-    expect(laptop.locator("[data-passkey-status]").first).to_contain_text("ikke kendt")
+    expect(laptop.locator("[data-passkey-status]").first).to_contain_text("Vi kender ikke")
     assert len(old_key.credentials()) == 1  # still on the laptop, refused by the server
     with db.read_session(engine) as session:
         keys = session.exec(select(Passkey).where(Passkey.user_id == sofie.id)).all()

@@ -96,8 +96,8 @@ def controlled(page: Page) -> None:
 
 def set_up_offline_copy(page: Page, base: str) -> None:
     page.goto(f"{base}/phone")
-    page.get_by_label("Offline PIN-kode").fill(PIN)
-    page.get_by_label("Den samme PIN-kode igen").fill(PIN)
+    page.get_by_label("Pinkode til offline-kopien").fill(PIN)
+    page.get_by_label("Den samme pinkode igen").fill(PIN)
     page.get_by_role("button", name="Gem offline-kopien").click()
     expect(page.get_by_text("Offline-kopien er gemt på denne telefon.")).to_be_visible(
         timeout=20_000
@@ -114,7 +114,7 @@ def victim_page(new_page: Any, base: str, engine: Any, name: str = "Maja") -> tu
 
 
 def unlock(page: Page, pin: str) -> None:
-    page.get_by_label("Din offline PIN-kode").fill(pin)
+    page.get_by_label("Din pinkode til offline-kopien").fill(pin)
     page.get_by_role("button", name="Lås op").click()
 
 
@@ -176,7 +176,7 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
     page.context.set_offline(True)
     page.locator("form.add-item textarea").first.fill("Nyt punkt offline")
     page.locator("form.add-item button[type=submit]").first.click()
-    expect(page.get_by_text("Du er offline — ændringer kan ikke gemmes")).to_be_visible()
+    expect(page.get_by_text("Du er offline – ændringer kan ikke gemmes")).to_be_visible()
 
     # Offline /plan: the unlock screen, 112 and 114 work while locked.
     page.goto(f"{base}/plan")
@@ -187,20 +187,20 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
     expect(page.locator("[data-exit]").last).to_be_visible()  # the quick-exit bar
 
     unlock(page, "forkert-1")
-    expect(page.get_by_text("Forkert PIN-kode. 9 forsøg tilbage")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Forkert pinkode. 9 forsøg tilbage")).to_be_visible(timeout=20_000)
     unlock(page, PIN)
     expect(page.get_by_text(ITEM, exact=True)).to_be_visible(timeout=20_000)
     expect(page.get_by_role("heading", name=CONTACT)).to_be_visible()
     expect(page.get_by_role("heading", name=LATER)).to_be_visible()  # the latest copy
     expect(page.locator(f'a[href="tel:{PHONE}"]').first).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Offline — senest opdateret \d\d:\d\d"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Offline – senest opdateret \d\d:\d\d"))).to_be_visible()
 
     # /contacts offline: locked again (nothing stays decrypted across pages); ten wrong PINs.
     page.goto(f"{base}/contacts")
     expect(page.get_by_role("button", name="Lås op")).to_be_visible()
     for left in range(9, 0, -1):
         unlock(page, f"forkert-{left}")
-        expect(page.get_by_text(f"Forkert PIN-kode. {left} forsøg tilbage")).to_be_visible(
+        expect(page.get_by_text(f"Forkert pinkode. {left} forsøg tilbage")).to_be_visible(
             timeout=20_000
         )
     unlock(page, "forkert-10")
@@ -298,7 +298,7 @@ def test_a_new_worker_waits_until_the_victim_reloads(new_page, live_server_facto
     controlled(page)
     old = worker_script(live.settings)[1]
     assert page.evaluate(WORKER_VERSION) == old
-    expect(page.get_by_role("button", name="Ny version — genindlæs")).to_be_hidden()
+    expect(page.get_by_role("button", name="Ny version – genindlæs")).to_be_hidden()
 
     # Deploy: the app now serves different worker bytes.
     app = live.server.config.app
@@ -306,18 +306,18 @@ def test_a_new_worker_waits_until_the_victim_reloads(new_page, live_server_facto
     new = worker_script(app.state.settings)[1]
     assert new != old
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    offer = page.get_by_role("button", name="Ny version — genindlæs")
+    offer = page.get_by_role("button", name="Ny version – genindlæs")
     expect(offer).to_be_visible(timeout=15_000)
     assert page.evaluate(WORKER_VERSION) == old  # the new one waits: the page keeps the old
 
     page.goto(f"{base}/phone")  # navigating is not enough: still old, offer again
     assert page.evaluate(WORKER_VERSION) == old
     with page.expect_navigation():
-        page.get_by_role("button", name="Ny version — genindlæs").click()
+        page.get_by_role("button", name="Ny version – genindlæs").click()
     controlled(page)
     assert page.evaluate(WORKER_VERSION) == new
     assert page.evaluate("caches.keys()") == [f"tryg-{new}"]
-    expect(page.get_by_role("button", name="Ny version — genindlæs")).to_be_hidden()
+    expect(page.get_by_role("button", name="Ny version – genindlæs")).to_be_hidden()
 
 
 def test_phone_and_offline_pages_are_accessible(axe, live_server, engine):

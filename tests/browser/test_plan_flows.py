@@ -135,7 +135,7 @@ def test_conflict_shows_both_texts(new_page, live_server, engine):
     second.locator(".item").first.get_by_role("button", name="Gem").click()
     expect(second.locator("h1")).to_have_text("En anden har ændret dette punkt")
     expect(second.locator("#main")).to_contain_text("Fra telefon A")
-    expect(second.get_by_label("Din tekst (du kan flette de to her)")).to_have_value(
+    expect(second.get_by_label("Din tekst (du kan samle de to tekster her)")).to_have_value(
         "Fra telefon B"
     )
 

@@ -173,7 +173,7 @@ def test_moving_an_item_deleted_in_another_tab_is_a_stale_write(client):
         f"/plans/{plan_id}/items/{item.id}/move",
         data={"direction": "down", "version": str(item.version), "csrftoken": token},
     )
-    assert r.status_code == 409 and "Formularen er forældet" in r.text
+    assert r.status_code == 409 and "Siden er ikke opdateret" in r.text
 
 
 def test_a_last_event_id_with_a_superscript_digit_resyncs(client):

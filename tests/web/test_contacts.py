@@ -339,7 +339,7 @@ def test_stale_move_and_delete_are_refused(victim_client):
     add(c, "Far", "87654321")
     form(c, f"{c.url}/{mor.id}", name="Mor ny", phone="12345678", version="1")
     moved = form(c, f"{c.url}/{mor.id}/move", direction="down", version="1")
-    assert moved.status_code == 409 and "Formularen er forældet" in moved.text
+    assert moved.status_code == 409 and "Siden er ikke opdateret" in moved.text
     assert form(c, f"{c.url}/{mor.id}/delete", version="1").status_code == 409
     assert [x.name for x in contacts(c)] == ["Mor ny", "Far"]
 
@@ -473,7 +473,7 @@ def test_caseworker_reads_and_writes_are_audited_with_ids_only(client, make_clie
     url = f"/plans/{plan.id}/contacts"
     page = client.get(url)
     assert page.status_code == 200 and "Kontakter for Maja" in page.text
-    assert "Send alarm-SMS" not in page.text  # the alarm button is the victim's
+    assert "Send alarm-sms" not in page.text  # the alarm button is the victim's
     assert form(client, url, name="Mor Hemmelig", phone="12345678", alarm="1").status_code == 303
     with db.read_session(engine_of(client)) as session:
         contact = session.exec(select(Contact).where(Contact.plan_id == plan.id)).one()
@@ -487,7 +487,7 @@ def test_caseworker_reads_and_writes_are_audited_with_ids_only(client, make_clie
     assert "Hemmelig" not in " ".join(e.detail for e in events)
     # Only the victim decides who gets the alarm (docs/design.md §2 point 5).
     assert contact.alarm is False
-    assert "åbnes en SMS til: Mor Hemmelig" not in client.get(url).text
+    assert "åbnes en sms til: Mor Hemmelig" not in client.get(url).text
 
     # The victim sees who changed what; the victim's own reads are not audited.
     phone = make_client()
@@ -579,7 +579,7 @@ def test_a_caseworker_cannot_redirect_the_alarm(client, make_client):
     sister = add(phone, name="Søster", phone="22 33 44 55", alarm="1")
     signed_in(client, anna)
     page = client.get(url).text
-    assert "Kun personen selv kan ændre et telefonnummer" in page
+    assert "Kun borgeren selv kan ændre telefonnummeret" in page
     r = form(
         client,
         f"{url}/{sister.id}",

@@ -45,7 +45,7 @@ def test_the_victim_chooses_to_be_signed_out_and_the_bar_says_so(client):
     victim = make_victim(client)
     signed_in(client, victim)
     page = client.get("/quick-exit")
-    assert "Log mig ud, når jeg trykker på “Forlad siden”" in page.text
+    assert "Log mig ud, når jeg trykker på »Forlad siden«" in page.text
     assert "data-exit-signout" not in _bar(page.text)
     assert "bliver du også logget ud" not in client.get("/account").text
 

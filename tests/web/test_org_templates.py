@@ -109,7 +109,7 @@ def test_stale_template_save_is_refused(client):
     assert form(client, "/admin/template", **first).status_code == 303
     second["s0-da"] = "Anden"
     r = form(client, "/admin/template", **second)
-    assert r.status_code == 409 and "En anden har gemt skabelonen imens" in r.text
+    assert r.status_code == 409 and "En anden har gemt skabelonen i mellemtiden" in r.text
     assert 'value="Første"' in r.text
 
 

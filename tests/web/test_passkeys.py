@@ -217,7 +217,7 @@ def test_unknown_credential_is_refused(client):
     stranger = SoftAuthenticator()
     stranger.create({"rp": {"id": "localhost"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
     r = login(client, stranger)
-    assert r.status_code == 400 and "ikke kendt" in r.json()["error"]
+    assert r.status_code == 400 and "Vi kender ikke" in r.json()["error"]
 
 
 @pytest.mark.parametrize(

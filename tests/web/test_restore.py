@@ -144,7 +144,7 @@ def test_a_contact_restore_with_a_stale_version_is_refused(make_client):
     undo = re.search(rf'<form[^>]*action="{url}/{far.id}/restore".*?</form>', deleted.text, re.S)
     assert undo and f'name="version" value="{gone.version}"' in undo.group(0)
     stale = form(anna_client, f"{url}/{far.id}/restore", version=str(far.version))
-    assert stale.status_code == 409 and "Formularen er forældet" in stale.text
+    assert stale.status_code == 409 and "Siden er ikke opdateret" in stale.text
     assert row(phone, Contact, far.id).deleted_at is not None
     assert form(phone, f"{url}/{far.id}/restore", version=str(gone.version)).status_code == 303
     again = form(anna_client, f"{url}/{far.id}/restore", version=str(gone.version))

@@ -307,7 +307,7 @@ def test_a_caseworker_cannot_delete_an_alarm_contact(client, make_client):
     for headers in (None, HTMX):
         r = form(client, f"{url}/{mor_id}/delete", headers=headers, version="1")
         assert r.status_code == 403
-        assert "Kun personen selv kan ændre et telefonnummer" in r.text
+        assert "Kun borgeren selv kan ændre telefonnummeret" in r.text
     assert contact(client, mor_id).deleted_at is None
     assert form(client, f"{url}/{far_id}/delete", version="1").status_code == 303
 
