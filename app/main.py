@@ -18,7 +18,7 @@ from app import crypto, db, home, i18n, language, ratelimit, resources, web
 from app.auth import notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
-from app.auth.sessions import SessionAuth
+from app.auth.sessions import SessionAuth, page_idle
 from app.auth.wipe import WipeMarker
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level)
     # Called by templates/auth/_notices.html, so only a full page pays for the query.
     web.page_extra("account_notices", notices.pending)
+    web.page_extra("idle", page_idle)  # templates/auth/_idle.html: the idle warning's timer
 
     shared = AppState(settings=settings, limiter=ratelimit.Limiter())
     # The live layer's own (read through app.live.shared); the lifespan adds its broker.

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db, state
-from app.auth.access import current_user, require
+from app.auth.access import current_user, home_for, require
 from app.auth.models import Role, User
 from app.contacts import queries as contact_queries
 from app.i18n import N_, _
@@ -63,7 +63,8 @@ def manifest_for(user: User | None) -> dict[str, Any]:
         "id": "/",
         "name": _(name),
         "short_name": _(name),
-        "start_url": "/",
+        # The plan (a signed-out person is sent on to sign in), or the signed-in role's home.
+        "start_url": home_for(user) if user is not None else "/plan",
         "scope": "/",
         "display": "standalone",
         "background_color": "#ffffff",

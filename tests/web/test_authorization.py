@@ -146,6 +146,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("POST", "/login/passkey"): ({r: 400 for r in ROLES}, "json"),
     ("POST", "/login/password"): ({r: 400 for r in ROLES}, {"username": "x", "password": "y"}),
     ("POST", "/logout"): ({r: 303 for r in ROLES}, {}),
+    ("GET", "/session/left"): (ALL, None),  # anonymous: {"left": 0}
+    ("POST", "/session/renew"): (expect(default=200), {}),
     ("GET", "/enrol"): (ALL, None),
     ("POST", "/enrol/options"): ({r: 400 for r in ROLES}, "json"),
     ("POST", "/enrol/passkey"): ({r: 400 for r in ROLES}, "json"),

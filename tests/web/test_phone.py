@@ -33,7 +33,8 @@ def test_manifest_is_installable_and_neutral_for_strangers(client):
     assert r.headers["content-type"].startswith("application/manifest+json")
     m = r.json()
     assert m["display"] == "standalone"
-    assert m["start_url"] == "/" and m["scope"] == "/"
+    # The installed app starts at the plan, which sends a signed-out person on to sign in.
+    assert m["start_url"] == "/plan" and m["scope"] == "/"
     assert m["name"] == "Tryg" and m["short_name"] == "Tryg"
     sizes = {(i["sizes"], i.get("purpose", "any")) for i in m["icons"]}
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
