@@ -24,7 +24,9 @@ from starlette.routing import Route
 from app import audit, db, state
 from app.auth.access import current_user, home_for, require
 from app.auth.models import Role, User
+from app.contacts import phones
 from app.contacts import queries as contact_queries
+from app.contacts.forms import alarm_for
 from app.i18n import N_, _
 from app.phone.worker import worker_script
 from app.plans import queries as plan_queries
@@ -153,7 +155,7 @@ def offline_copy(request: Request) -> Response:
     with db.read_session(state.engine(request)) as session:
         plan = plan_queries.plan_of(session, user.id)  # type: ignore[arg-type]
         if plan is None:
-            return JSONResponse({"sections": [], "contacts": [], "hotlines": []})
+            return JSONResponse({"sections": [], "contacts": [], "hotlines": [], "alarm": None})
         sections = plan_queries.load(session, plan.id)  # type: ignore[arg-type]
         contacts = contact_queries.load(session, plan.id)  # type: ignore[arg-type]
         hotlines = contact_queries.granted_hotlines(session, plan.id)  # type: ignore[arg-type]
@@ -166,14 +168,23 @@ def offline_copy(request: Request) -> Response:
                 for v in sections
             ],
             "contacts": [
-                {"name": c.name, "relation": c.relation, "phone": c.phone, "alarm": c.alarm}
+                {
+                    "name": c.name,
+                    "relation": c.relation,
+                    "phone": c.phone,
+                    "shown": phones.display(c.phone),
+                    "alarm": c.alarm,
+                }
                 for c in contacts
             ],
+            # Hotlines are called, never texted: the copy offers no SMS to them.
             "hotlines": [
-                {"name": line.name, "phone": line.phone}
+                {"name": line.name, "phone": line.phone, "shown": phones.display(line.phone)}
                 for group in hotlines
                 for line in group.lines
             ],
+            # The same sms: link as the online "Send alarm-SMS" (None without alarm contacts).
+            "alarm": alarm_for(contacts)["href"],
         }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -5,7 +5,7 @@ routes (how long is left, "Bliv logget ind")."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
@@ -135,3 +135,15 @@ def test_renewing_an_ended_session_sends_to_sign_in(client, settings):
         "/session/renew", data={"csrftoken": csrf_token(client)}, follow_redirects=False
     )
     assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_the_sessions_page_shows_danish_time(client):
+    victim = make_user(client, Role.victim)
+    signed_in(client, victim)
+    with db.write_session(engine_of(client)) as session:
+        row = session.exec(select(AuthSession)).one()
+        # 23:30 UTC on a summer night is 01:30 the next day in Copenhagen.
+        row.created_at = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+        session.add(row)
+    page = client.get("/account/sessions").text
+    assert "Logget ind 02-07-2026 01:30" in page and "(UTC)" not in page
