@@ -3,6 +3,7 @@ says why, and two minutes before the idle timeout a warning offers "Bliv logget 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,11 +15,12 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from app import db
-from app.auth.models import AuthSession, Role
+from app.auth.models import AuthSession, Draft, Role
 from tests.browser.conftest import LiveServer, LiveServerFactory, server_engine
 from tests.browser.people import person, sign_in
 
 IDLE_S = 125  # the warning comes two minutes before the end: five seconds after a page loads
+TYPED = "Pak en taske med pas og den blå kjole"
 SHORT_S = 20  # a caseworker's page here warns at once and ends 20 s after its last use
 
 
@@ -120,3 +122,59 @@ def test_when_the_time_is_up_the_page_goes_to_sign_in_and_says_why(  # type: ign
         expect(p.locator("form[data-idle]")).to_be_visible(timeout=15_000)
 
     axe(f"{short.url}/login", setup=warned)
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_text_typed_when_the_session_ended_comes_back_after_signing_in(  # type: ignore[no-untyped-def]
+    new_page, live_server, engine, axe, js
+):
+    victim, plan_id = person(engine, Role.victim, "Skrev videre")
+    page: Page = new_page(java_script_enabled=js)
+    sign_in(page, live_server.url, victim)
+    page.goto(f"{live_server.url}/plans/{plan_id}")
+    add = page.locator("form.add-item").first
+    add.locator("textarea").fill(TYPED)
+    age_sessions(engine, victim.id, live_server.settings.idle_timeout_victim_s + 5)  # type: ignore[arg-type]
+    add.get_by_role("button", name="Tilføj").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    expect(page.locator("[data-signed-out]")).to_contain_text("Du blev logget ud, fordi")
+    expect(page.locator("[data-kept]")).to_contain_text("Det, du skrev, er gemt")
+    assert TYPED not in page.content()
+    # Nothing of it on the phone: not in a cookie, not in the address, not in storage.
+    cookies = " ".join(c["value"] for c in page.context.cookies())
+    assert "kjole" not in cookies and "kjole" not in page.url
+    if js:
+        stored = page.evaluate("JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+        assert "kjole" not in stored
+
+    sign_in(page, live_server.url, victim)
+    page.goto(f"{live_server.url}/plans/{plan_id}")
+    offer = page.locator("[data-draft]")
+    expect(offer.get_by_role("heading")).to_have_text("Du skrev dette, før du blev logget ud:")
+    expect(offer).to_contain_text(TYPED)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    offer.get_by_role("button", name="Brug teksten").click()
+    expect(page.get_by_label("Tekst")).to_have_value(TYPED)
+    page.get_by_role("button", name="Gem").click()
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}"))
+    expect(page.locator(".item-text", has_text=TYPED)).to_have_count(1)
+    expect(page.locator("[data-draft]")).to_have_count(0)
+
+
+def test_the_offered_text_is_accessible(axe, live_server, engine):  # type: ignore[no-untyped-def]
+    victim, plan_id = person(engine, Role.victim, "Skrev axe")
+    with db.write_session(engine) as session:
+        session.add(
+            Draft(
+                user_id=victim.id,  # type: ignore[arg-type]
+                path=f"/plans/{plan_id}/sections/1/items",
+                fields=json.dumps([["text", TYPED]]),
+            )
+        )
+
+    def offered(p: Page) -> None:
+        sign_in(p, live_server.url, victim)
+        p.goto(f"{live_server.url}/plans/{plan_id}")
+        expect(p.locator("[data-draft]")).to_be_visible()
+
+    axe(f"{live_server.url}/login", setup=offered)
