@@ -57,6 +57,9 @@ run: export TRYG_ORIGIN ?= http://localhost:$(PORT)
 run: export TRYG_HTMX_URL ?= /static/vendor/htmx.min.js
 run: install
 	$(PY) -m app demo
+	@echo ""
+	@echo "    Open $(TRYG_ORIGIN) in your browser (passkeys work only at this address)."
+	@echo ""
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test

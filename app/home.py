@@ -7,11 +7,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import db, state
+from app.auth.signedout import why
 from app.web import render
 
 
 async def home(request: Request) -> Response:
-    return render(request, "home/index.html")
+    """The front page; after a session ended it says why, next to the sign-in link."""
+    return render(request, "home/index.html", {"signed_out": why(request)})
 
 
 def healthz(request: Request) -> Response:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -14,11 +15,23 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from app import crypto, db, home, i18n, language, ratelimit, resources, statements, web
-from app.auth import notices
+from app import (
+    crypto,
+    db,
+    home,
+    i18n,
+    inputs,
+    language,
+    ratelimit,
+    resources,
+    state,
+    statements,
+    web,
+)
+from app.auth import drafts, notices, signedout
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
-from app.auth.sessions import SessionAuth
+from app.auth.sessions import SessionAuth, page_idle
 from app.auth.wipe import WipeMarker
 from app.contacts import routes as contact_routes
 from app.exit import routes as exit_routes
@@ -56,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level)
     # Called by templates/auth/_notices.html, so only a full page pays for the query.
     web.page_extra("account_notices", notices.pending)
+    web.page_extra("idle", page_idle)  # templates/auth/_idle.html: the idle warning's timer
+    web.page_extra("kept_drafts", drafts.offered)  # templates/plans/_drafts.html
 
     shared = AppState(settings=settings, limiter=ratelimit.Limiter())
     # The live layer's own (read through app.live.shared); the lifespan adds its broker.
@@ -110,11 +125,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 async def sign_in_first(request: Request, exc: Exception) -> Response:
+    await keep_typed_text(request)
     if request.headers.get("hx-request") == "true":  # a history restore too: not is_htmx()
         # A reload, not HX-Redirect (which htmx follows with a history push): the page's own
         # GET then redirects to /login in the same history entry (docs/design.md §5, one entry).
         return Response(status_code=204, headers={"HX-Refresh": "true"})
     return RedirectResponse("/login", status_code=303)
+
+
+async def keep_typed_text(request: Request) -> None:
+    """A plan or contact form sent just after the session ended: what was typed in it is kept,
+    sealed, for the same user, and offered back after the sign-in (app/auth/drafts.py)."""
+    gone = signedout.ended(request)
+    if request.method != "POST" or gone is None or gone.reason == "disabled":
+        return
+    try:
+        form = inputs.clean_form(await request.form())
+    except Exception:  # unreadable: nothing to keep, the sign-in still comes first
+        return
+    fields = drafts.worth_keeping(request.url.path, form)
+    if fields is not None:
+        await run_in_threadpool(
+            drafts.keep, state.engine(request), gone.user_id, request.url.path, fields
+        )
 
 
 def __getattr__(name: str) -> Starlette:

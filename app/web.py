@@ -11,7 +11,7 @@ import functools
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,9 +35,19 @@ TEMPLATE_DIR = resources.TEMPLATES
 LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 
 
+def _local(moment: datetime) -> datetime:
+    """A timestamp the database hands back without its zone is UTC, never the server's zone."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL_ZONE)
+
+
 def local_time(moment: datetime) -> str:
     """Times are stored in UTC and shown as Danish wall-clock time."""
-    return moment.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y %H:%M")
+    return _local(moment).strftime("%d-%m-%Y %H:%M")
+
+
+def local_date(moment: datetime) -> str:
+    """The Danish calendar day of a UTC timestamp."""
+    return _local(moment).strftime("%d-%m-%Y")
 
 
 def make_env() -> jinja2.Environment:
@@ -53,6 +63,7 @@ def make_env() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["local"] = local_time
+    env.filters["local_date"] = local_date
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 

@@ -1,8 +1,9 @@
 /* Tryg's service worker (docs/design.md §6), served at /sw.js by app/phone/routes.py, which fills in the
    three placeholders below. What it does, and what it never does:
 
-   - Precaches the static assets, htmx (from the configured URL, checked against its SRI hash)
-     and the offline page, in a cache named after this worker's version.
+   - Precaches the static assets, htmx (from the configured URL, checked against its SRI hash;
+     when the CDN cannot be reached the worker installs without it and stores it at the first
+     page's fetch) and the offline page, in a cache named after this worker's version.
    - Navigations go to the network, always; nothing a page answers is stored. Only when the
      network fails does it answer with the cached offline page (the unlock screen). So no
      plaintext plan page is ever cached, and no page is ever served from an old version.
@@ -24,15 +25,35 @@ self.addEventListener("install", (event) => {
     const cache = await caches.open(CACHE);
     // cache: "reload" skips the HTTP cache, so a new version stores fresh bytes.
     await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
+    // htmx from the CDN is a bonus, not a condition: a CDN that cannot be reached (blocked,
+    // down, offline) must not stop the worker, and with it the offline copy, from installing.
+    // The pages work without it; it is stored the first time a page fetches it (below).
     if (HTMX) {
-      const response = await fetch(new Request(HTMX.url, {
-        mode: "cors", credentials: "omit", cache: "reload", integrity: HTMX.integrity,
-      }));
-      if (!response.ok) { throw new Error("htmx could not be fetched"); }
-      await cache.put(HTMX.url, response);
+      try {
+        await storeHtmx(cache, await fetch(htmxRequest()));
+      } catch (ignored) { /* no htmx in the cache yet */ }
     }
   })());
 });
+
+function htmxRequest() {
+  return new Request(HTMX.url, {
+    mode: "cors", credentials: "omit", cache: "reload", integrity: HTMX.integrity,
+  });
+}
+
+async function storeHtmx(cache, response) {
+  if (response.ok) { await cache.put(HTMX.url, response); }
+}
+
+async function htmxFromCache(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(HTMX.url, { ignoreVary: true });
+  if (hit) { return hit; }
+  const response = await fetch(request);
+  if (response.ok) { await storeHtmx(cache, response.clone()).catch(() => undefined); }
+  return response;
+}
 
 self.addEventListener("message", (event) => {
   const data = event.data || {};
@@ -75,7 +96,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") { return; }
   if ((request.headers.get("accept") || "").includes("text/event-stream")) { return; }
-  if (HTMX && request.url === HTMX.url) { event.respondWith(fromCache(request)); return; }
+  if (HTMX && request.url === HTMX.url) { event.respondWith(htmxFromCache(request)); return; }
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate") { event.respondWith(navigate(request)); return; }

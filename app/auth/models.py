@@ -143,3 +143,18 @@ class Challenge(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class Draft(SQLModel, table=True):
+    """What someone typed into a plan or contact form when her session had just ended (issue 14
+    point 6): the form's fields as JSON, sealed with the data key, kept for the same user until
+    she uses or discards it after signing in again (app/auth/drafts.py). Never on the phone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    path: str = Field(max_length=200)  # where the form was sent
+    fields: str = Field(sa_column=Column(EncryptedText("draft.fields"), nullable=False))
+    created_at: datetime = Field(default_factory=now)
+
+
+register_column("draft", "fields", "draft.fields")

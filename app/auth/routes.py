@@ -23,7 +23,7 @@ from webauthn.helpers import base64url_to_bytes
 
 from app import audit, db, inputs, ratelimit, state
 from app.audit import AuditEvent
-from app.auth import codes, identity, passwords, sessions, stepup
+from app.auth import codes, drafts, identity, passwords, sessions, stepup
 from app.auth.access import after_enrolment, current_auth, current_user, home_for, require
 from app.auth.models import AuthSession, EnrolmentCode, Passkey, User
 from app.auth.notices import aware
@@ -36,6 +36,7 @@ from app.auth.passkeys import (
 )
 from app.auth.passkeys import authentication_options as _auth_options
 from app.auth.passkeys import registration_options as _reg_options
+from app.auth.signedout import ended, why
 from app.clock import now
 from app.i18n import N_, _
 from app.settings import Settings
@@ -123,7 +124,20 @@ async def login_page(request: Request) -> Response:
     user = current_user(request)
     if user is not None:
         return RedirectResponse(home_for(user), status_code=303)
-    return render(request, "auth/login.html", {"errors": {}, "username": ""})
+    # A cookie of an ended session stays until the next sign-in replaces it: it opens nothing,
+    # and each visit here says why she is signed out (a background fetch that lands here, e.g.
+    # the offline copy's, must not take the reason away before she sees it).
+    gone = ended(request)
+    kept = gone is not None and await run_in_threadpool(
+        drafts.has_pending, state.engine(request), gone.user_id
+    )
+    context: dict[str, Any] = {
+        "errors": {},
+        "username": "",
+        "signed_out": why(request),
+        "kept": kept,
+    }
+    return render(request, "auth/login.html", context)
 
 
 def login_options(request: Request) -> Response:
@@ -219,7 +233,7 @@ def login_password(request: Request, form: FormData) -> Response:
             return render(
                 request,
                 "auth/login.html",
-                {"errors": {"password": error}, "username": username},
+                {"errors": {"password": error}, "username": username, "signed_out": None},
                 status_code=400,
             )
         if new_hash:
@@ -631,8 +645,61 @@ def dismiss(request: Request, form: FormData) -> Response:
     return RedirectResponse(inputs.safe_next(form.get("next")), status_code=303)
 
 
+# ---------------------------------------------------------------- the idle warning (idle.js)
+
+
+def session_left(request: Request) -> JSONResponse:
+    """Seconds this session has left unless it is used; asking does not count as use, so a page
+    in another tab that was used keeps this one's warning away, and nothing else does."""
+    user, auth = current_user(request), current_auth(request)
+    left = 0 if user is None or auth is None else sessions.idle_left(_settings(request), user, auth)
+    return JSONResponse({"left": left})
+
+
+def renew_session(request: Request) -> JSONResponse:
+    """ "Bliv logget ind": this session was used now (one small POST with the CSRF token)."""
+    user, auth = require(request), current_auth(request)
+    assert auth is not None and auth.id is not None
+    sessions.renew(state.engine(request), auth.id)
+    auth.last_seen_at = now()
+    return JSONResponse({"left": sessions.idle_left(_settings(request), user, auth)})
+
+
+# ---------------------------------------------------------------- text kept at a sign-out
+
+
+def _plan_of(path: str) -> str:
+    """The plan page a draft's form belongs to (``/plans/7/items/3`` → ``/plans/7``)."""
+    return "/".join(path.split("/")[:3])
+
+
+def use_draft(request: Request) -> Response:
+    """ "Brug teksten": the form again, with the text in it, sent to the route it was meant for."""
+    user = require(request)
+    with db.write_session(state.engine(request)) as session:
+        draft = drafts.take(session, user.id, request.path_params["draft_id"])  # type: ignore[arg-type]
+    if draft is None:
+        raise HTTPException(404)
+    context = {"draft": draft, "typed": drafts.TYPED, "long": drafts.LONG}
+    return render(request, "auth/draft.html", context | {"back": _plan_of(draft.path)})
+
+
+def discard_draft(request: Request) -> Response:
+    """ "Kassér"."""
+    user = require(request)
+    with db.write_session(state.engine(request)) as session:
+        draft = drafts.take(session, user.id, request.path_params["draft_id"])  # type: ignore[arg-type]
+    if draft is None:
+        raise HTTPException(404)
+    return RedirectResponse(_plan_of(draft.path), status_code=303)
+
+
 routes = [
     Route("/login", login_page, name="login"),
+    Route("/drafts/{draft_id:id}/use", use_draft, methods=["POST"]),
+    Route("/drafts/{draft_id:id}/discard", discard_draft, methods=["POST"]),
+    Route(sessions.IDLE_CHECK_PATH, session_left),
+    Route("/session/renew", renew_session, methods=["POST"]),
     Route("/login/options", login_options, methods=["POST"]),
     Route("/login/passkey", login_passkey, methods=["POST"]),
     Route("/login/password", form_endpoint(login_password), methods=["POST"]),

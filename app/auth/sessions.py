@@ -9,6 +9,7 @@ request.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,16 +169,72 @@ class Current:
     auth: AuthSession
 
 
+@dataclass
+class Ended:
+    """A cookie whose session no longer counts, and why: ``idle`` (the idle timeout),
+    ``lifetime`` (the absolute lifetime), ``ended`` (signed out elsewhere) or ``disabled``.
+    The signed-out page says why; text typed before it is kept for the same user."""
+
+    user_id: int
+    session_id: int
+    reason: str
+    idle_minutes: int
+    lifetime_hours: int
+
+
+def why_ended(auth: AuthSession, user: User, settings: Settings, moment: datetime) -> str | None:
+    """None while the session counts; else the reason it stopped (whichever came first)."""
+    if user.disabled:
+        return "disabled"
+    if auth.ended_at is not None:
+        return "ended"
+    idle_end = auth.last_seen_at + idle_timeout(settings, user)
+    if auth.expires_at <= moment and auth.expires_at <= idle_end:
+        return "lifetime"
+    if moment > idle_end:
+        return "idle"
+    return None
+
+
 def _counts(auth: AuthSession, user: User, settings: Settings, moment: datetime) -> bool:
-    return not (
-        auth.ended_at is not None
-        or user.disabled
-        or auth.expires_at <= moment
-        or moment - auth.last_seen_at > idle_timeout(settings, user)
-    )
+    return why_ended(auth, user, settings, moment) is None
 
 
-def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
+def idle_left(settings: Settings, user: User, auth: AuthSession) -> int:
+    """Seconds until the idle timeout ends this session unless it is used (the page's idle
+    warning counts down from this), never past the absolute lifetime."""
+    idle_end = auth.last_seen_at + idle_timeout(settings, user)
+    return max(0, int((min(idle_end, auth.expires_at) - now()).total_seconds()))
+
+
+IDLE_CHECK_PATH = "/session/left"  # asks how long is left; must not itself count as use
+
+
+def page_idle(request: Request) -> dict[str, int] | None:
+    """For a signed-in page: its idle timeout and the seconds left (templates/auth/_idle.html)."""
+    request_state = request.scope.get("state", {})
+    user, auth = request_state.get("user"), request_state.get("auth")
+    if user is None or auth is None:
+        return None
+    settings = state.settings(request)
+    return {
+        "timeout": int(idle_timeout(settings, user).total_seconds()),
+        "left": idle_left(settings, user, auth),
+    }
+
+
+def renew(engine: Engine, session_id: int) -> None:
+    """ "Stay signed in": this session was used just now."""
+    with db.write_session(engine) as session:
+        session.execute(
+            update(AuthSession).where(col(AuthSession.id) == session_id).values(last_seen_at=now())
+        )
+
+
+def lookup(
+    engine: Engine, settings: Settings, token: str, *, touch: bool = True
+) -> Current | Ended | None:
+    """The session a cookie names. ``touch`` records the use (at most once a minute)."""
     moment = now()
     with db.read_session(engine) as session:
         row = session.exec(
@@ -188,9 +245,16 @@ def lookup(engine: Engine, settings: Settings, token: str) -> Current | None:
     if row is None:
         return None
     auth, user = row
-    if not _counts(auth, user, settings, moment):
-        return None
-    if moment - auth.last_seen_at > TOUCH_EVERY:
+    reason = why_ended(auth, user, settings, moment)
+    if reason is not None:
+        return Ended(
+            user_id=user.id,  # type: ignore[arg-type]
+            session_id=auth.id,  # type: ignore[arg-type]
+            reason=reason,
+            idle_minutes=max(1, math.ceil(idle_timeout(settings, user).total_seconds() / 60)),
+            lifetime_hours=settings.session_lifetime_s // 3600,
+        )
+    if touch and moment - auth.last_seen_at > TOUCH_EVERY:
         with db.write_session(engine) as session:
             session.execute(
                 update(AuthSession)
@@ -219,7 +283,8 @@ Preload = Callable[[Engine, User, AuthSession, Scope], Any]
 
 
 class SessionAuth:
-    """Puts ``user`` and ``auth`` (or None) into ``request.state`` for every request."""
+    """Puts ``user`` and ``auth`` (or None) into ``request.state`` for every request, and
+    ``ended`` (an :class:`Ended`) when the cookie names a session that no longer counts."""
 
     def __init__(self, app: ASGIApp, settings: Settings, preload: Preload | None = None) -> None:
         self.app = app
@@ -227,10 +292,10 @@ class SessionAuth:
         self.cookie = cookie_name(settings)
         self.preload = preload
 
-    def _work(self, engine: Engine, token: str, scope: Scope) -> tuple[Current | None, Any]:
+    def _work(self, engine: Engine, token: str, scope: Scope) -> tuple[Current | Ended | None, Any]:
         """Everything this middleware needs from the database, in one trip off the loop."""
-        current = lookup(engine, self.settings, token)
-        if current is None or self.preload is None:
+        current = lookup(engine, self.settings, token, touch=scope["path"] != IDLE_CHECK_PATH)
+        if not isinstance(current, Current) or self.preload is None:
             return current, None
         return current, self.preload(engine, current.user, current.auth, scope)
 
@@ -239,7 +304,7 @@ class SessionAuth:
             await self.app(scope, receive, send)
             return
         request_state = scope.setdefault("state", {})
-        request_state["user"] = request_state["auth"] = None
+        request_state["user"] = request_state["auth"] = request_state["ended"] = None
         request = Request(scope)
         token = request.cookies.get(self.cookie)
         if token:
@@ -248,8 +313,10 @@ class SessionAuth:
             current, extra = await run_in_threadpool(
                 self._work, state.engine(request), token, scope
             )
-            if current is not None:
+            if isinstance(current, Current):
                 request_state["user"], request_state["auth"] = current.user, current.auth
+            elif isinstance(current, Ended):
+                request_state["ended"] = current
             if extra is not None:
                 request_state["preloaded"] = extra
         # Set for every request (JSON answers too), so no language leaks between requests.

@@ -22,9 +22,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from app import audit, db, state
-from app.auth.access import current_user, require
+from app.auth.access import current_user, home_for, require
 from app.auth.models import Role, User
+from app.contacts import phones
 from app.contacts import queries as contact_queries
+from app.contacts.forms import alarm_for
 from app.i18n import N_, _
 from app.phone.worker import worker_script
 from app.plans import queries as plan_queries
@@ -63,7 +65,8 @@ def manifest_for(user: User | None) -> dict[str, Any]:
         "id": "/",
         "name": _(name),
         "short_name": _(name),
-        "start_url": "/",
+        # The plan (a signed-out person is sent on to sign in), or the signed-in role's home.
+        "start_url": home_for(user) if user is not None else "/plan",
         "scope": "/",
         "display": "standalone",
         "background_color": "#ffffff",
@@ -152,7 +155,7 @@ def offline_copy(request: Request) -> Response:
     with db.read_session(state.engine(request)) as session:
         plan = plan_queries.plan_of(session, user.id)  # type: ignore[arg-type]
         if plan is None:
-            return JSONResponse({"sections": [], "contacts": [], "hotlines": []})
+            return JSONResponse({"sections": [], "contacts": [], "hotlines": [], "alarm": None})
         sections = plan_queries.load(session, plan.id)  # type: ignore[arg-type]
         contacts = contact_queries.load(session, plan.id)  # type: ignore[arg-type]
         hotlines = contact_queries.granted_hotlines(session, plan.id)  # type: ignore[arg-type]
@@ -165,14 +168,23 @@ def offline_copy(request: Request) -> Response:
                 for v in sections
             ],
             "contacts": [
-                {"name": c.name, "relation": c.relation, "phone": c.phone, "alarm": c.alarm}
+                {
+                    "name": c.name,
+                    "relation": c.relation,
+                    "phone": c.phone,
+                    "shown": phones.display(c.phone),
+                    "alarm": c.alarm,
+                }
                 for c in contacts
             ],
+            # Hotlines are called, never texted: the copy offers no SMS to them.
             "hotlines": [
-                {"name": line.name, "phone": line.phone}
+                {"name": line.name, "phone": line.phone, "shown": phones.display(line.phone)}
                 for group in hotlines
                 for line in group.lines
             ],
+            # The same sms: link as the online "Send alarm-SMS" (None without alarm contacts).
+            "alarm": alarm_for(contacts)["href"],
         }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

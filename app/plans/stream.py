@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -75,10 +76,14 @@ async def events(request: Request) -> Response:
     await run_in_threadpool(broker.publish, Event(plan=plan_id, kind="presence"))
     log.info("live: stream opened plan=%s user=%s", plan_id, user.id)
 
-    async def gone() -> bool:
-        """The grant was revoked, the session ended or the user was disabled."""
-        ok = await run_in_threadpool(is_active, engine, settings, session_id)
-        return not ok or not await run_in_threadpool(_allowed, request, user, plan_id)
+    async def gone() -> str | None:
+        """Why this stream must end: ``session`` (it ended or the user was disabled; the page
+        reloads and is told why) or ``access`` (the grant was revoked); None while it may go on."""
+        if not await run_in_threadpool(is_active, engine, settings, session_id):
+            return "session"
+        if not await run_in_threadpool(_allowed, request, user, plan_id):
+            return "access"
+        return None
 
     async def messages() -> AsyncIterator[ServerSentEvent]:
         loop = asyncio.get_running_loop()
@@ -97,8 +102,8 @@ async def events(request: Request) -> Response:
                         sub.queue.get(), timeout=min(left, presence.HEARTBEAT_S)
                     )
                 except TimeoutError:
-                    if await gone():
-                        yield ServerSentEvent(event="revoked", data="{}")
+                    if why := await gone():
+                        yield ServerSentEvent(event="revoked", data=json.dumps({"why": why}))
                         return
                     await run_in_threadpool(presence.beat, engine, stream)
                     yield ServerSentEvent(comment="")
@@ -111,8 +116,8 @@ async def events(request: Request) -> Response:
                     continue
                 event_id, event = item
                 if event.kind == "access":
-                    if await gone():
-                        yield ServerSentEvent(event="revoked", data="{}")
+                    if why := await gone():
+                        yield ServerSentEvent(event="revoked", data=json.dumps({"why": why}))
                         return
                     continue
                 yield ServerSentEvent(id=event_id, event=event.name, data=event.payload())

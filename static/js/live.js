@@ -8,7 +8,8 @@
      is told when the item changed or was deleted meanwhile, and its save then meets the
      conflict page — never a silent overwrite;
    - "Anna is editing this item" markers follow the presence list;
-   - a "revoked" event (the victim withdrew access) hides the plan at once and leaves.
+   - a "revoked" event hides the plan at once: the victim withdrew access (leave, with a word
+     on arrival) or the session ended (reload, and the sign-in page says why).
    Without this file (or without JavaScript) the page still works; it is just not live. */
 (function () {
   "use strict";
@@ -111,9 +112,16 @@
     p.textContent = on ? "" : p.getAttribute("data-msg-off");
   }
 
-  function revoked() {
+  /* The stream ended for good. The session ended: this page again, which the server answers with
+     the sign-in page saying why. The access was taken back: away, with a word on arrival
+     (closed.js shows it on the caseworker's list). */
+  function revoked(data) {
     var main = document.getElementById("main");
     if (main) { main.hidden = true; }
+    var why = "";
+    try { why = JSON.parse(data || "{}").why || ""; } catch (e) { why = ""; }
+    if (why === "session") { window.location.replace(window.location.href); return; }
+    try { window.sessionStorage.setItem("tryg-closed", "access"); } catch (e) { /* private mode */ }
     var bar = live();
     window.location.replace((bar && bar.getAttribute("data-gone-url")) || "/");
   }
@@ -203,7 +211,7 @@
     retryMs = Math.min(retryMs * 2, 30000);
   });
   document.addEventListener("revoked", function (event) {
-    if (event.target === live()) { revoked(); }
+    if (event.target === live()) { revoked(event.detail && event.detail.data); }
   });
   document.addEventListener("DOMContentLoaded", markEditing);
 })();

@@ -185,24 +185,45 @@
     return node;
   }
 
-  function clock(iso) {
-    var when = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var time = pad(when.getHours()) + ":" + pad(when.getMinutes());
-    if (when.toDateString() === new Date().toDateString()) { return time; }
-    return pad(when.getDate()) + "-" + pad(when.getMonth() + 1) + "-" + when.getFullYear() + " " + time;
+  // Danish wall-clock time, as on every online page (not the phone's own time zone).
+  function parts(when) {
+    var out = {};
+    new Intl.DateTimeFormat("da-DK", {
+      timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(when).forEach(function (p) { out[p.type] = p.value; });
+    return out;
   }
 
-  function callRow(main, phone, name) {
+  function clock(iso) {
+    var when = parts(new Date(iso));
+    var today = parts(new Date());
+    var time = when.hour + ":" + when.minute;
+    if (when.day === today.day && when.month === today.month && when.year === today.year) {
+      return time;
+    }
+    return when.day + "-" + when.month + "-" + when.year + " " + time;
+  }
+
+  // Hotlines are called only; a contact can also be texted.
+  function callRow(main, phone, name, sms) {
     var row = el("p", "", { "class": "call-row" });
     row.appendChild(el("a", main.dataset.msgCall + " " + name, { "class": "button button-call", href: "tel:" + phone }));
-    row.appendChild(el("a", main.dataset.msgSms + " " + name, { "class": "button", href: "sms:" + phone }));
+    if (sms) {
+      row.appendChild(el("a", main.dataset.msgSms + " " + name, { "class": "button", href: "sms:" + phone }));
+    }
     return row;
   }
 
   function show(main, data) {
     var content = main.querySelector("[data-offline-content]");
     content.textContent = "";
+    if (data.alarm) {  // the same sms: link as the online "Send alarm-SMS"
+      var alarm = el("p");
+      alarm.appendChild(el("a", main.dataset.msgSendAlarm,
+        { "class": "button button-danger button-alarm", href: data.alarm, "data-offline-alarm": "" }));
+      content.appendChild(alarm);
+    }
     var plan = el("section", "", { "aria-labelledby": "offline-plan" });
     plan.appendChild(el("h2", main.dataset.msgPlan, { id: "offline-plan", tabindex: "-1" }));
     data.sections.forEach(function (section) {
@@ -224,9 +245,9 @@
     data.contacts.forEach(function (contact) {
       var li = el("li", "", { "class": "contact card" });
       li.appendChild(el("h3", contact.name));
-      var meta = [contact.relation, contact.phone, contact.alarm ? main.dataset.msgAlarm : ""];
+      var meta = [contact.relation, contact.shown || contact.phone, contact.alarm ? main.dataset.msgAlarm : ""];
       li.appendChild(el("p", meta.filter(Boolean).join(" · "), { "class": "meta" }));
-      li.appendChild(callRow(main, contact.phone, contact.name));
+      li.appendChild(callRow(main, contact.phone, contact.name, true));
       list.appendChild(li);
     });
     contacts.appendChild(list);
@@ -235,8 +256,8 @@
       var lines = el("ul", "", { "class": "contact-list" });
       data.hotlines.forEach(function (line) {
         var li = el("li", "", { "class": "contact card" });
-        li.appendChild(el("h3", line.name + " · " + line.phone));
-        li.appendChild(callRow(main, line.phone, line.name));
+        li.appendChild(el("h3", line.name + " · " + (line.shown || line.phone)));
+        li.appendChild(callRow(main, line.phone, line.name, false));
         lines.appendChild(li);
       });
       contacts.appendChild(lines);

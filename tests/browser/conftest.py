@@ -433,10 +433,15 @@ def axe(browser: Browser) -> Callable[..., dict[str, Any]]:
     return functools.partial(assert_no_axe_violations, browser)
 
 
+def server_engine(live: LiveServer) -> Iterator[Any]:
+    """A live server's database (its data key configured), for a module fixture to yield from."""
+    crypto.configure(crypto.Cipher.from_settings(live.settings))
+    engine = db.make_engine(live.settings.database_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def engine(live_server: LiveServer) -> Iterator[Any]:
     """The live server's database, for creating people and reading what a test saved."""
-    crypto.configure(crypto.Cipher.from_settings(live_server.settings))
-    engine = db.make_engine(live_server.settings.database_url)
-    yield engine
-    engine.dispose()
+    yield from server_engine(live_server)

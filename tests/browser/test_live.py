@@ -203,6 +203,12 @@ def test_revoking_the_grant_closes_the_caseworkers_stream(meeting, engine, new_p
     # Within a second of the revocation the laptop no longer shows the plan.
     laptop.wait_for_url(re.compile(r"/people$"))
     expect(laptop.locator(".plan-section")).to_have_count(0)
+    # … and says what happened, once.
+    expect(laptop.locator("[data-closed-notice]")).to_have_text(
+        "Planen, du havde åben, blev lukket: personen har taget din adgang til den tilbage."
+    )
+    laptop.reload()
+    expect(laptop.locator("[data-closed-notice]")).to_be_hidden()
     with db.read_session(engine) as s:
         grant = s.exec(select(Grant).where(Grant.plan_id == plan_id)).first()
         assert grant is not None and grant.revoked_at is not None

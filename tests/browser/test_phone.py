@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from app import crypto, db
 from app.auth.models import Role
-from app.contacts.models import Contact
+from app.contacts.models import Contact, Hotline
 from app.phone.worker import worker_script
 from app.plans.models import Item, Section
 from tests.browser.people import person, sign_in
@@ -341,3 +341,52 @@ def test_phone_and_offline_pages_are_accessible(axe, live_server, engine):
         expect(page.get_by_text(ITEM, exact=True)).to_be_visible(timeout=20_000)
 
     axe(f"{base}/login", setup=unlocked_offline)
+
+
+def test_without_the_cdn_the_worker_installs_and_the_copy_has_the_alarm_in_danish_time(
+    new_page, live_server_factory, cdn
+):
+    """The CDN copy of htmx cannot be fetched (blocked, down): the worker still installs, the
+    offline copy still works; unlocked, it shows "Send alarm-sms" (the online sms: link),
+    numbers formatted, hotlines to call only, and the time in Danish time on a phone set to
+    New York."""
+    live = live_server_factory(htmx_url=f"{cdn.url}/gone/htmx.min.js")
+    crypto.configure(crypto.Cipher.from_settings(live.settings))
+    engine = db.make_engine(live.settings.database_url)
+    try:
+        adviser, _ = person(engine, Role.caseworker, "Rådgiver", org="Krisecentret")
+        victim, plan_id = person(engine, Role.victim, "Maja", caseworker=adviser, sections=1)
+        with db.write_session(engine) as s:
+            section = s.exec(select(Section).where(Section.plan_id == plan_id)).first()
+            s.add(Item(plan_id=plan_id, section_id=section.id, text=ITEM, position=99))
+            s.add(Contact(plan_id=plan_id, name=CONTACT, phone=PHONE, alarm=True))
+            s.add(
+                Hotline(
+                    organisation_id=adviser.organisation_id,
+                    name="Krisetelefon",
+                    phone="+4570201111",
+                )
+            )
+    finally:
+        engine.dispose()
+    page = new_page(timezone_id="America/New_York")
+    sign_in(page, live.url, victim)
+    controlled(page)
+    set_up_offline_copy(page, live.url)
+    page.context.set_offline(True)
+    page.goto(f"{live.url}/plan")
+    unlock(page, PIN)
+    expect(page.get_by_text(ITEM, exact=True)).to_be_visible(timeout=20_000)
+    alarm = page.get_by_role("link", name="Send alarm-sms")
+    expect(alarm).to_have_attribute("href", re.compile(r"^sms:\+4522334455\?&body=Jeg"))
+    expect(page.get_by_text("+45 22 33 44 55")).to_be_visible()
+    hotline = page.locator(".contact", has_text="Krisetelefon")
+    expect(hotline.get_by_role("heading")).to_have_text("Krisetelefon · +45 70 20 11 11")
+    expect(hotline.locator('a[href="tel:+4570201111"]')).to_be_visible()
+    expect(hotline.locator('a[href^="sms:"]')).to_have_count(0)
+    copenhagen = page.evaluate(
+        """() => new Intl.DateTimeFormat("da-DK", {timeZone: "Europe/Copenhagen",
+             hour: "2-digit", minute: "2-digit", hourCycle: "h23"}).format(new Date())"""
+    ).replace(".", ":")
+    expect(page.locator("[data-offline-updated]")).to_contain_text(copenhagen[:2] + ":")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

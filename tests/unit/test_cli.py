@@ -49,3 +49,24 @@ def test_user_names_work_again_after_the_secret_key_changed(tmp_path, monkeypatc
     assert "2 brugernavne" in capsys.readouterr().out
     assert signs_in()
     engine.dispose()
+
+
+def test_make_run_ends_by_printing_the_address_to_open():
+    """uvicorn's own 127.0.0.1 line would send a newcomer where passkeys fail: `make run` says
+    which address to open, last, just before the server starts."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin"}
+    lines = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=root, capture_output=True, text=True, env=env
+    ).stdout.splitlines()
+    serve = next(i for i, line in enumerate(lines) if "-m app serve" in line)
+    shown = [line for line in lines[:serve] if "http://localhost:8123" in line]
+    assert shown and "Open http://localhost:8123" in shown[-1]

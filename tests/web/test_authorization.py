@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 
 from app import db
 from app.auth import codes, sessions
-from app.auth.models import AuthSession, Organisation, Passkey, Role, User
+from app.auth.models import AuthSession, Draft, Organisation, Passkey, Role, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
 from app.plans.models import Grant, Item, Section
@@ -96,6 +96,14 @@ def build_world(client) -> World:
             )
         ).one()
         ids["section"], ids["item"], ids["grant"] = section.id, item.id, grant.id  # type: ignore[assignment]
+        draft = Draft(
+            user_id=people["victim"].id,
+            path=f"/plans/{plan.id}/sections/{section.id}/items",
+            fields='[["text", "x"]]',
+        )
+        s.add(draft)
+        s.flush()
+        ids["victim_draft"] = draft.id  # type: ignore[assignment]
         contact = Contact(plan_id=plan.id, name="Mor", phone="+4512345678", alarm=True)
         hotline = Hotline(organisation_id=org_a.id, name="Rådgivning", phone="+4570202005")
         s.add_all([contact, hotline])
@@ -150,6 +158,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("POST", "/login/passkey"): ({r: 400 for r in ROLES}, "json"),
     ("POST", "/login/password"): ({r: 400 for r in ROLES}, {"username": "x", "password": "y"}),
     ("POST", "/logout"): ({r: 303 for r in ROLES}, {}),
+    ("GET", "/session/left"): (ALL, None),  # anonymous: {"left": 0}
+    ("POST", "/drafts/{victim_draft}/use"): (expect(victim=200), {}),
+    ("POST", "/drafts/{victim_draft}/discard"): (expect(victim=303), {}),
+    ("POST", "/session/renew"): (expect(default=200), {}),
     ("GET", "/enrol"): (ALL, None),
     ("POST", "/enrol/options"): ({r: 400 for r in ROLES}, "json"),
     ("POST", "/enrol/passkey"): ({r: 400 for r in ROLES}, "json"),

@@ -33,7 +33,8 @@ def test_manifest_is_installable_and_neutral_for_strangers(client):
     assert r.headers["content-type"].startswith("application/manifest+json")
     m = r.json()
     assert m["display"] == "standalone"
-    assert m["start_url"] == "/" and m["scope"] == "/"
+    # The installed app starts at the plan, which sends a signed-out person on to sign in.
+    assert m["start_url"] == "/plan" and m["scope"] == "/"
     assert m["name"] == "Tryg" and m["short_name"] == "Tryg"
     sizes = {(i["sizes"], i.get("purpose", "any")) for i in m["icons"]}
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
@@ -128,8 +129,16 @@ def test_offline_copy_is_the_victims_own_plan_and_contacts_never_stored(victim_c
     body = r.json()
     assert body["sections"][0]["title"] == "Når jeg er i akut fare"
     assert body["contacts"] == [
-        {"name": "Søster Lis", "relation": "", "phone": "+4522334455", "alarm": True}
+        {
+            "name": "Søster Lis",
+            "relation": "",
+            "phone": "+4522334455",
+            "shown": "+45 22 33 44 55",  # formatted as online
+            "alarm": True,
+        }
     ]
+    # The same sms: link as the online "Send alarm-sms".
+    assert body["alarm"] == "sms:+4522334455?&body=Jeg%20har%20brug%20for%20hj%C3%A6lp."
 
 
 def test_caseworker_gets_no_offline_copy(client):
