@@ -13,9 +13,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
-from app import crypto, db, home, i18n, language, ratelimit, resources, web
+from app import assets, crypto, db, home, i18n, language, ratelimit, resources, web
 from app.auth import notices
 from app.auth import routes as auth_routes
 from app.auth.access import SignInRequired
@@ -90,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *hotlines.routes,
         *plan_stream.routes,
         *phone_routes.routes,
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", assets.CachedStatic(STATIC_DIR), name="static"),
     ]
     middleware = [
         # Outermost, so error pages are compressed too. Starlette never compresses

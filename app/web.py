@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, inputs, resources, state  # inputs also registers the {x:id} path convertor
+from app import assets, i18n, inputs, resources, state  # inputs registers the {x:id} convertor
 from app.i18n import N_, _, ngettext
 
 log = logging.getLogger("tryg.web")
@@ -53,6 +53,7 @@ def make_env() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["local"] = local_time
+    env.globals["static_url"] = assets.static_url
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 

@@ -47,6 +47,7 @@ ORDER: list[tuple[str, ...]] = [
     (
         "clock",
         "resources",
+        "assets",
         "settings",
         "crypto",
         "ratelimit",
