@@ -51,6 +51,9 @@ def make_env() -> jinja2.Environment:
         # Templates do not change under a running server; checking the file on every include
         # cost ~6 ms of a plan page (`make bench`). Restart to see template edits.
         auto_reload=False,
+        # A plain dict instead of a locked LRU: the templates are a fixed, small set, and a
+        # plan page looks its includes up once per section.
+        cache_size=-1,
     )
     env.filters["local"] = local_time
     env.globals["static_url"] = assets.static_url
