@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import stat
 from pathlib import Path
 
 from starlette.datastructures import MutableHeaders, QueryParams
@@ -32,16 +33,25 @@ def _digest(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=512)
+def _inside(root: Path, name: str) -> Path | None:
+    """``root/name`` if it stays inside ``root`` (resolved once per name: a page asks often)."""
+    path = (root / name).resolve()
+    return path if path.is_relative_to(root.resolve()) else None
+
+
 def digest(name: str, root: Path = resources.STATIC) -> str | None:
     """The content hash of ``static/<name>``, or None if there is no such file."""
-    path = root / name
+    path = _inside(root, name)
+    if path is None:
+        return None
     try:
-        stat = path.stat()
+        found = path.stat()
     except OSError:
         return None
-    if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+    if not stat.S_ISREG(found.st_mode):
         return None
-    return _digest(path, stat.st_mtime_ns, stat.st_size)
+    return _digest(path, found.st_mtime_ns, found.st_size)
 
 
 def static_url(name: str) -> str:

@@ -46,6 +46,8 @@ def test_changing_a_file_changes_its_url(tmp_path: Path):
 def test_static_url_leaves_other_urls_alone():
     assert assets.static_url("https://cdn.example/htmx.min.js") == "https://cdn.example/htmx.min.js"
     assert assets.static_url("css/no-such.css") == "/static/css/no-such.css"
+    assert assets.digest("../app/main.py") is None  # nothing outside static/ is hashed
+    assert assets.digest("css") is None  # nor a folder
     hashed = assets.static_url("css/tryg.css")
     assert assets.static_url("/static/css/tryg.css") == hashed
 
