@@ -6,11 +6,19 @@
 * :class:`CSRF` — starlette-csrf's signed double-submit cookie, extended to accept the token from
   a plain form's hidden field (pages must work without JavaScript) as well as from htmx's header,
   and to expose the token to templates on the very first visit.
+
+Responses are compressed (``main.py``), so no secret may sit unchanged in a body next to text
+an attacker can influence (BREACH). Pages therefore never carry the CSRF cookie's value: each
+response carries its secret masked with a fresh random pad (:func:`mask_token`, as Django does),
+and the check unmasks what comes back before comparing in constant time. The cookie is unchanged.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 import http.cookies
 import secrets
 from collections.abc import Awaitable, Callable
@@ -184,6 +192,43 @@ def _form_token(body: bytes, content_type: str) -> str | None:
     return None
 
 
+def _secret(cookie: str) -> bytes:
+    """The 32 bytes a page proves it knows: a digest of the (signed) cookie value."""
+    return hashlib.sha256(cookie.encode()).digest()
+
+
+def mask_token(cookie: str) -> str:
+    """``base64url(pad || secret XOR pad)`` with a fresh pad: a different string in every
+    response, so compression leaks nothing across responses about the secret."""
+    secret = _secret(cookie)
+    pad = secrets.token_bytes(len(secret))
+    masked = bytes(a ^ b for a, b in zip(secret, pad, strict=True))
+    return base64.urlsafe_b64encode(pad + masked).decode().rstrip("=")
+
+
+def _unmask(submitted: str) -> bytes | None:
+    try:
+        raw = base64.urlsafe_b64decode(submitted + "=" * (-len(submitted) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 2 * hashlib.sha256().digest_size:
+        return None
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[:half], raw[half:], strict=True))
+
+
+def token_matches(cookie: str, submitted: str) -> bool:
+    """Whether ``submitted`` is a masked form of ``cookie``'s secret (constant-time compare).
+
+    The bare cookie value is accepted too: it proves the same knowledge (the cookie is
+    HttpOnly, another site cannot read it), and clients that only hold the cookie send it.
+    """
+    if secrets.compare_digest(cookie.encode(), submitted.encode("utf-8", "replace")):
+        return True
+    unmasked = _unmask(submitted)
+    return unmasked is not None and secrets.compare_digest(unmasked, _secret(cookie))
+
+
 class CSRF(CSRFMiddleware):
     """starlette-csrf with a form-field fallback and a Danish error page."""
 
@@ -222,14 +267,15 @@ class CSRF(CSRFMiddleware):
         fresh = not self._valid_cookie(cookie)
         token = self._generate_csrf_token() if fresh or cookie is None else cookie
         state = scope.setdefault("state", {})
-        state["csrf_token"] = token
+        # What templates embed (hidden fields, htmx's header): masked afresh for this response.
+        state["csrf_token"] = mask_token(token)
 
         if request.method not in self.safe_methods and not self._url_is_exempt(request.url):
             body = await _read_body(receive)
             submitted = request.headers.get(self.header_name) or _form_token(
                 body, request.headers.get("content-type", "")
             )
-            if fresh or not submitted or not self._csrf_tokens_match(token, submitted):
+            if fresh or not submitted or not token_matches(token, submitted):
                 response = await self.error_page(request, 403)
                 await self._send_with_cookie(response, scope, receive, send, token, fresh)
                 return

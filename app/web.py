@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, inputs, resources, state  # inputs also registers the {x:id} path convertor
+from app import assets, i18n, inputs, resources, state  # inputs registers the {x:id} convertor
 from app.i18n import N_, _, ngettext
 
 log = logging.getLogger("tryg.web")
@@ -61,9 +61,13 @@ def make_env() -> jinja2.Environment:
         # Templates do not change under a running server; checking the file on every include
         # cost ~6 ms of a plan page (`make bench`). Restart to see template edits.
         auto_reload=False,
+        # A plain dict instead of a locked LRU: the templates are a fixed, small set, and a
+        # plan page looks its includes up once per section.
+        cache_size=-1,
     )
     env.filters["local"] = local_time
     env.filters["local_date"] = local_date
+    env.globals["static_url"] = assets.static_url
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 

@@ -100,7 +100,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate") { event.respondWith(navigate(request)); return; }
-  if (url.search === "" && PRECACHE.includes(url.pathname)) {
+  // Static files are precached under their hashed URLs (path and ?v=), as the pages ask for them.
+  if (PRECACHE.includes(url.pathname + url.search)) {
     event.respondWith(fromCache(request));
   }
 });

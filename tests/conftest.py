@@ -8,6 +8,7 @@ run into a template SQLite file, and each test gets a copy of it (``settings``,
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -105,6 +106,17 @@ def csrf_token(client: TestClient) -> str:
     if not any(name.endswith("tryg_csrf") for name in client.cookies):
         client.get("/")
     return next(v for k, v in client.cookies.items() if k.endswith("tryg_csrf"))
+
+
+_MASKED_CSRF = re.compile(
+    r'(name="csrftoken" value="|"X-CSRFToken": "|data-exit-token=")[A-Za-z0-9_-]+'
+)
+
+
+def same_csrf(html: str) -> str:
+    """``html`` with its CSRF token (masked afresh in every response) replaced by one
+    placeholder, to compare a fragment with the page that includes it."""
+    return _MASKED_CSRF.sub(r"\1CSRF", html)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from app import audit, db, state
+from app import assets, audit, db, state
 from app.auth.access import current_user, home_for, require
 from app.auth.models import Role, User
 from app.contacts import phones
@@ -49,12 +49,16 @@ def disguise_of(user: User | None) -> str:
 def manifest_for(user: User | None) -> dict[str, Any]:
     name, icon, colour = DISGUISES[disguise_of(user)]
     icons = [
-        {"src": f"/static/icons/{icon}-{size}.png", "sizes": f"{size}x{size}", "type": "image/png"}
+        {
+            "src": assets.static_url(f"icons/{icon}-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
         for size in (192, 512)
     ]
     icons.append(
         {
-            "src": f"/static/icons/{icon}-maskable-512.png",
+            "src": assets.static_url(f"icons/{icon}-maskable-512.png"),
             "sizes": "512x512",
             "type": "image/png",
             "purpose": "maskable",

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 
-from app import resources
+from app import assets, resources
 from app.settings import Settings
 
 SOURCE = resources.SERVICE_WORKER / "sw.js"
@@ -48,10 +48,12 @@ def icon_files() -> list[str]:
 
 
 def precache_urls(settings: Settings) -> list[str]:
-    urls = [OFFLINE_URL, *PUBLIC_PAGES]
-    urls += [f"/static/{name}" for name in (*STATIC_FILES, *icon_files())]
+    """The offline page, the public statements and the hashed static URLs, exactly as the
+    pages ask for them."""
+    names = (*STATIC_FILES, *icon_files())
+    urls = [OFFLINE_URL, *PUBLIC_PAGES] + [assets.static_url(name) for name in names]
     if not settings.htmx_origin:  # htmx served by this app (``make run`` with a local copy)
-        urls.append(settings.htmx_url)
+        urls.append(assets.static_url(settings.htmx_url))
     return urls
 
 

@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from app.auth.models import Role
 from app.settings import HTMX_VERSION
+from tests.browser.people import person, sign_in
 
 PAGES = ["/", "/quick-exit", "/ingen-side-her"]  # the last one is a 404
 PHONE = {"width": 390, "height": 844}
@@ -215,3 +217,41 @@ def test_axe_helper_reports_violations(axe, live_server):
 
     with pytest.raises(AssertionError, match=re.compile(r"image-alt")):
         axe(live_server.url + "/", setup=break_it)
+
+
+# --- htmx and the CSP -------------------------------------------------------------------------
+
+LISTEN_FOR_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sample);
+});
+"""
+
+
+def test_htmx_swaps_on_the_plan_violate_no_csp_directive(
+    new_page, live_server, engine, browser_log
+):
+    """A swap logs no CSP violation, in the console or as an event. htmx 4 adds its indicator
+    CSS unless ``includeIndicatorCSS`` is off (the htmx-config meta tag in base.html): it is
+    off, so htmx adds no style of any kind (no <style>, no constructed style sheet)."""
+    page = new_page(viewport=PHONE)
+    page.add_init_script(LISTEN_FOR_CSP)
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    sign_in(page, live_server.url, victim)
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    page.wait_for_function("typeof window.htmx === 'object'")
+    section = page.locator(".plan-section").first
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        section.locator(".item").first.get_by_role("button", name="Gjort").click()
+    section = page.locator(".plan-section").first
+    expect(section.locator(".item").first.get_by_role("button", name="Gjort")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    section.get_by_label("Nyt punkt").fill("Et punkt")
+    section.get_by_role("button", name="Tilføj", exact=True).click()
+    expect(page.locator(".plan-section").first.locator(".item-text").last).to_have_text("Et punkt")
+    assert page.evaluate("document.querySelectorAll('style').length") == 0
+    assert page.evaluate("document.adoptedStyleSheets.length") == 0
+    assert page.evaluate("window.__csp") == []
+    assert browser_log.csp_violations() == [], str(browser_log)

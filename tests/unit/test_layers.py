@@ -48,6 +48,7 @@ ORDER: list[tuple[str, ...]] = [
     (
         "clock",
         "resources",
+        "assets",
         "settings",
         "crypto",
         "ratelimit",

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app import db
+from app.assets import static_url
 from app.audit import AuditEvent
 from app.auth.models import User
 from app.contacts.models import Contact
@@ -94,7 +95,7 @@ def test_worker_is_served_with_its_version_and_no_cache(client):
     script, version = worker_script(settings)
     assert r.text == script and r.headers["x-worker-version"] == version
     assert "__VERSION__" not in r.text and json.dumps(version) in r.text
-    assert '"/offline"' in r.text and '"/static/js/offline.js"' in r.text
+    assert '"/offline"' in r.text and json.dumps(static_url("js/offline.js")) in r.text
     assert settings.htmx_url in r.text
     # The worker's own CSP lets it fetch htmx from the CDN, nothing else.
     csp = r.headers["content-security-policy"]

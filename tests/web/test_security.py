@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app.security import token_matches
 from tests.conftest import csrf_token
 
 PAGES = ["/", "/quick-exit", "/no-such-page", "/healthz"]
@@ -130,11 +131,14 @@ def test_tampered_csrf_cookie_is_refused(client):
     assert r.status_code == 403
 
 
-def test_page_embeds_the_same_token_as_the_cookie(client):
+def test_page_embeds_the_token_masked_never_the_cookie(client):
     html = client.get("/").text
     cookie = csrf_token(client)
-    assert f'name="csrftoken" value="{cookie}"' in html
-    assert f'"X-CSRFToken": "{cookie}"' in html
+    assert cookie not in html
+    fields = set(re.findall(r'name="csrftoken" value="([^"]+)"', html))
+    headers = set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(fields) == 1 and fields == headers  # one masked value per response
+    assert token_matches(cookie, fields.pop())
 
 
 def test_refusals_before_the_session_is_read_speak_the_page_language(client, make_client):

@@ -105,7 +105,7 @@ def test_a_signed_in_page_knows_its_idle_timeout(client, settings):
     left = int(re.search(r'data-idle-left="(\d+)"', page).group(1))
     assert timeout == settings.idle_timeout_victim_s
     assert timeout - 5 <= left <= timeout
-    assert "Bliv logget ind" in page and '<script src="/static/js/idle.js" defer>' in page
+    assert "Bliv logget ind" in page and '<script src="/static/js/idle.js?v=' in page
     # The cached offline page holds nobody's session.
     assert "data-idle" not in client.get("/offline").text
 
