@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -53,6 +54,8 @@ def make_env() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["local"] = local_time
+    # A fresh key per rendered add form: a double tap sends it twice, and adds once.
+    env.globals["form_key"] = lambda: secrets.token_urlsafe(16)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 

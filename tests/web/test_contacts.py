@@ -16,7 +16,7 @@ from app.clock import now
 from app.contacts.models import Contact, Hotline
 from app.plans.models import Grant, Plan
 from tests.conftest import csrf_token
-from tests.factories import engine_of, make_org, make_user, make_victim, signed_in
+from tests.factories import engine_of, make_org, make_user, make_victim, signed_in, unkeyed
 
 
 def form(client, url, headers=None, **data):
@@ -195,10 +195,10 @@ def test_htmx_gets_the_list_partial_that_the_page_includes(victim_client):
     assert r.headers["vary"] == "HX-Request"
     assert r.text.strip().startswith('<div id="contacts" class="contacts">')
     page = c.get(c.url).text
-    assert r.text.strip() in page  # the page includes exactly this partial
+    assert unkeyed(r.text.strip()) in unkeyed(page)  # the page includes exactly this partial
     jens = contacts(c)[0]
     moved = form(c, f"{c.url}/{jens.id}/move", headers=HTMX, direction="down", version="1")
-    assert moved.status_code == 200 and moved.text.strip() in c.get(c.url).text
+    assert moved.status_code == 200 and unkeyed(moved.text.strip()) in unkeyed(c.get(c.url).text)
     deleted = form(c, f"{c.url}/{jens.id}/delete", headers=HTMX, version="2")
     assert deleted.status_code == 200 and "Naboen Jens blev slettet." in deleted.text
     assert f'id="contact-{jens.id}"' not in deleted.text
