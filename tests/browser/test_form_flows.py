@@ -114,6 +114,25 @@ def test_double_click_on_add_contact_adds_one_contact(new_page, live_server, eng
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_a_refused_contact_takes_the_focus_to_its_field(new_page, live_server, engine, javascript):
+    page = new_page(java_script_enabled=javascript)
+    victim, plan_id = person(engine, Role.victim, "Felt")
+    sign_in(page, live_server.url, victim)
+    page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
+    add = page.locator("form.add-contact")
+    add.get_by_label("Relation").fill("Nabo")
+    add.get_by_label("Telefonnummer").fill("20304050")
+    add.get_by_role("button", name="Tilføj kontakt").click()
+    name = page.locator("form.add-contact").get_by_label("Navn")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("Skriv et navn"))
+    expect(page.locator("form.add-contact").get_by_label("Relation")).to_have_value("Nabo")
+    if javascript:
+        expect(page.locator("#announce")).to_have_text("Skriv et navn.")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_a_bad_review_date_keeps_the_form_open_and_takes_the_focus(
     new_page, live_server, engine, javascript
 ):
@@ -137,6 +156,16 @@ def test_a_bad_review_date_keeps_the_form_open_and_takes_the_focus(
     expect(review).to_have_accessible_description(re.compile("dag-måned-år"))
     if javascript:
         expect(page.locator("#announce")).to_contain_text("dag-måned-år")
+
+
+def test_an_empty_new_section_takes_the_focus_to_its_field(page, live_server, engine):
+    victim, _plan = person(engine, Role.victim, "Afsnit")
+    sign_in(page, live_server.url, victim)
+    page.get_by_role("button", name="Tilføj afsnit").click()  # a plain form: the page again
+    field = page.locator("#new-section")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile("Skriv noget først"))
 
 
 def test_axe_on_a_refused_heading_form(axe, live_server, engine):
@@ -275,6 +304,26 @@ def test_every_editor_fits_320_px(new_page, live_server, engine):
     assert field_box["y"] > label_box["y"], "the label sits above its field"
     assert field_box["width"] > 200, f"the contact field is {field_box['width']} px wide"
     no_horizontal_scroll(page)
+
+
+def test_the_editor_with_the_stale_edit_notice_fits_320_px(new_page, live_server, engine):
+    victim, _plan = person(engine, Role.victim, "Note")
+    phone, other = new_page(viewport=NARROW), new_page()
+    for p in (phone, other):
+        sign_in(p, live_server.url, victim)
+    expect(phone.locator("#live")).to_have_attribute("data-live", "on", timeout=10_000)
+    item = phone.locator(".item").first
+    item_id = item.get_attribute("id").removeprefix("item-")
+    item.get_by_role("link", name=re.compile("^Ret")).click()
+    item.get_by_label("Tekst").fill("Min halve sætning")
+    other.locator(f"#edit-{item_id}").click()
+    other.locator(f"#text-{item_id}").fill("Fra den anden skærm")
+    other.locator(f"#save-{item_id}").click()
+    editor = phone.locator(f"#editor-{item_id}")
+    expect(editor.locator("[data-live-note]")).to_contain_text("En anden har ændret punktet")
+    no_horizontal_scroll(phone)
+    editor.get_by_role("link", name="Annullér").scroll_into_view_if_needed()
+    not_covered(phone, f"#editor-{item_id} .editor-buttons a")
 
 
 def test_danger_and_primary_buttons_look_different_from_cancel(page, live_server, engine):
