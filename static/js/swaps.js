@@ -70,10 +70,13 @@
       announce(errorText(invalid));
       return;
     }
-    var notice = root.querySelector("[data-notice]");
-    announce(notice ? notice.textContent.trim() : (ctx.response.status < 300 ? act.done : ""));
     var active = document.activeElement;
-    if (active && active !== document.body && active.hasAttribute("autofocus")) { return; }
+    if (active && active !== document.body && active.hasAttribute("autofocus")) {
+      return;  // the new content took the focus ("Undo"), its description says what happened
+    }
+    var notice = root.querySelector("[data-notice]");
+    if (notice && !notice.matches("p")) { notice = notice.querySelector("p") || notice; }
+    announce(notice ? notice.textContent.trim() : (ctx.response.status < 300 ? act.done : ""));
     for (var i = 0; i < act.ids.length; i++) {
       if (focusOn(document.getElementById(act.ids[i]))) { return; }
     }
