@@ -37,6 +37,7 @@ ErrorPage = Callable[[Request, int], Awaitable[Response]]
 
 CSRF_FIELD = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
+TOO_LARGE_EVENT = "too-large"
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), payment=(), usb=(), interest-cohort=(), "
@@ -155,7 +156,13 @@ class BodyLimit:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.error_page(Request(scope), 413)
+        request = Request(scope)
+        response = await self.error_page(request, 413)
+        if request.headers.get("hx-request") == "true":
+            # htmx keeps the page as it is (the typed text stays) and the trigger becomes a
+            # message at the form (static/js/swaps.js).
+            response.headers["HX-Reswap"] = "none"
+            response.headers["HX-Trigger"] = TOO_LARGE_EVENT
         await response(scope, receive, send)
 
 

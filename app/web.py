@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -68,6 +69,8 @@ def make_env() -> jinja2.Environment:
     env.filters["local"] = local_time
     env.filters["local_date"] = local_date
     env.globals["static_url"] = assets.static_url
+    # A fresh key per rendered add form: a double tap sends it twice, and adds once.
+    env.globals["form_key"] = lambda: secrets.token_urlsafe(16)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 

@@ -23,6 +23,7 @@ from app.contacts.forms import alarm_for, clean_contact, draft_of, shown
 from app.contacts.models import Contact
 from app.i18n import N_, _
 from app.plans import queries as plan_queries
+from app.plans.once import Once
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.versions import StaleWrite
 from app.web import is_htmx
@@ -171,9 +172,14 @@ def add_contact(call: PlanCall) -> Reply:
     victim_decides(call, values, None)
     if values["alarm"] and not stepup.is_fresh(call.request):
         return fresh_needed(call, "new", values)
-    contact = queries.add_contact(call.session, call.plan_id, values, call.user)
-    call.audit_change(f"contact={contact.id} add")
-    return contact_list(call, anchor=f"contact-{contact.id}")
+    once = Once(call.session, call.user.id, call.form)  # type: ignore[arg-type]
+    made = once.seen()  # a repeat (double tap) answers like the first, adding nothing
+    if made is None:
+        contact = queries.add_contact(call.session, call.plan_id, values, call.user)
+        once.made(contact.id)
+        call.audit_change(f"contact={contact.id} add")
+        made = str(contact.id)
+    return contact_list(call, anchor=f"contact-{made}" if made else "")
 
 
 def edit_contact(call: PlanCall) -> Reply:

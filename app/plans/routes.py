@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
+from app import inputs
 from app.auth import labels
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
@@ -26,6 +27,7 @@ from app.plans import queries
 from app.plans.access import audit_read
 from app.plans.forms import TEXT_ERRORS, Invalid, clean_text, parse_date
 from app.plans.models import MAX_TITLE, Item
+from app.plans.once import Once
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
 from app.versions import StaleWrite
@@ -204,8 +206,11 @@ def add_item(call: PlanCall) -> Reply:
     except Invalid as bad:
         errors, drafts = {key: _(TEXT_ERRORS[bad.code])}, {key: bad.value}
         return section(call, section_id, 422, errors=errors, drafts=drafts)
-    item = queries.add_item(call.session, call.plan_id, section_id, text, call.user)
-    changed(call, f"item={item.id} add", section_id, item)
+    once = Once(call.session, call.user.id, call.form)  # type: ignore[arg-type]
+    if once.seen() is None:  # a repeat (double tap) answers like the first, adding nothing
+        item = queries.add_item(call.session, call.plan_id, section_id, text, call.user)
+        once.made(item.id)
+        changed(call, f"item={item.id} add", section_id, item)
     return section(call, section_id)
 
 
@@ -290,9 +295,15 @@ def add_section(call: PlanCall) -> Reply:
             back="",
             status=422,
         )
-    new = queries.add_section(call.session, call.plan_id, title, call.user)
-    changed(call, f"section={new.id} add")
-    return RedirectResponse(f"/plans/{call.plan_id}#section-{new.id}", status_code=303)
+    once = Once(call.session, call.user.id, call.form)  # type: ignore[arg-type]
+    made = once.seen()
+    if made is None:
+        new = queries.add_section(call.session, call.plan_id, title, call.user)
+        once.made(new.id)
+        changed(call, f"section={new.id} add")
+        made = str(new.id)
+    anchor = f"#section-{made}" if made else ""
+    return RedirectResponse(f"/plans/{call.plan_id}{anchor}", status_code=303)
 
 
 def edit_section(call: PlanCall) -> Reply:
@@ -300,12 +311,19 @@ def edit_section(call: PlanCall) -> Reply:
     view = queries.load_section(call.session, call.plan_id, section_id)
     if view is None:
         raise HTTPException(404)
+    key, errors = f"section-{section_id}", {}
+    title, review_by = "", None
     try:
         title = clean_text(call.form, "title", MAX_TITLE)
+    except Invalid as bad:
+        errors[f"{key}-title"] = _(TEXT_ERRORS[bad.code])
+    try:
         review_by = parse_date(call.form.get("review_by"))
     except Invalid as bad:
-        errors = {f"section-{section_id}": _(TEXT_ERRORS[bad.code])}
-        return section(call, section_id, 422, errors=errors)
+        errors[f"{key}-review_by"] = _(TEXT_ERRORS[bad.code])
+    if errors:  # the form stays open with what was typed, each message by its field
+        typed = {field: inputs.text(call.form, field) for field in ("title", "review_by")}
+        return section(call, section_id, 422, errors=errors, drafts={key: typed})
     queries.edit_section(call.session, view.section, call.version, title, review_by, call.user)
     changed(call, f"section={section_id} edit", section_id)
     return section(call, section_id)
