@@ -222,7 +222,7 @@ def test_the_screen_is_covered_before_the_navigation_starts(
     page.goto(live_server.url + "/quick-exit")
     assert page.evaluate("typeof window.htmx") == ("object" if htmx == "htmx" else "undefined")
     expect(page.locator("[data-exit-overlay]")).to_be_hidden()
-    expect(page).to_have_title("Noter")
+    expect(page).to_have_title("Noter – Hjælp")
 
     held = HeldExit(page, cdn.exit_url)  # a slow exit server: the navigation stays pending
     reported = page.expect_event("console", lambda m: m.text.startswith("exit-later "))

@@ -215,3 +215,17 @@ def test_keyboard_focus_survives_htmx_swaps(page, live_server, engine):
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"#item-{item_id}").get_by_role("link", name=re.compile("^Slet")).click()
     expect(page.get_by_role("button", name="Fortryd")).to_be_focused()
+
+
+def test_each_tick_button_is_named_by_its_item(new_page, live_server, engine):
+    """Issue 15: every tick button was just "Gjort"; a screen reader's list of buttons could
+    not tell them apart. Its name now ends with the item's own text."""
+    page = new_page()
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    sign_in(page, live_server.url, victim)
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    items = page.locator(".plan-section").first.locator(".item")
+    for i in range(2):
+        text = items.nth(i).locator(".item-text").inner_text().strip()
+        button = items.nth(i).get_by_role("button", name=f"Gjort {text}", exact=True)
+        expect(button).to_have_count(1)

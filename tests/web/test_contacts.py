@@ -90,7 +90,7 @@ def test_112_and_114_are_always_there_first_and_cannot_be_changed(victim_client)
     add(c, "Mor")
     page = c.get(c.url).text
     assert 'href="tel:112"' in page and 'href="tel:114"' in page
-    assert "<title>Noter</title>" in page  # no contact name in the title
+    assert "<title>Noter – Kontakter</title>" in page  # no contact name in the title
 
 
 def test_a_victim_without_a_plan_gets_one_first(client):

@@ -1,6 +1,7 @@
 """Pages, errors and bad input as a visitor sees them."""
 
 import logging
+import re
 
 import pytest
 from starlette.routing import Route
@@ -153,3 +154,19 @@ def test_unexpected_error_is_neutral_and_logs_no_personal_data(client, app, capl
     assert f"request_id={request_id}" in logged and "type=ValueError" in logged
     assert "Strandvejen" not in logged and "Per" not in logged
     assert token not in logged
+
+
+def test_each_page_has_its_own_plain_title_and_never_a_name(client):
+    """Issue 15 (WCAG 2.4.2): a screen reader tells pages apart by their title; the tab switcher
+    a stalker may see shows one plain word after "Noter" — never a name or a plan's text."""
+    from tests.factories import make_victim, signed_in
+
+    victim = make_victim(client, "Maja Hemmelig")
+    signed_in(client, victim)
+    titles = {}
+    for path in ("/", "/plan", "/contacts", "/account", "/plan/sharing", "/plan/activity"):
+        titles[path] = re.search(r"<title>([^<]*)</title>", client.get(path).text).group(1)
+    assert len(set(titles.values())) == len(titles), titles
+    assert all(t == "Noter" or t.startswith("Noter – ") for t in titles.values()), titles
+    assert not any("Maja" in t or "Hemmelig" in t for t in titles.values())
+    assert titles["/contacts"] == "Noter – Kontakter"

@@ -57,7 +57,7 @@ def test_plan_opens_in_crisis_order_with_112_and_114(victim_client):
     assert 'href="tel:114"' in html
     headings = re.findall(r'<h2 id="section-\d+-title">([^<]+)</h2>', html)
     assert headings[0] == "Når jeg er i akut fare"
-    assert "<title>Noter</title>" in html  # no plan text in the title
+    assert "<title>Noter – Plan</title>" in html  # no plan text in the title
 
 
 def test_add_item_with_a_plain_form(victim_client):
