@@ -62,6 +62,7 @@ class User(SQLModel, table=True):
     # The victim's own choices (issue 8 quick exit, issue 7 phone): a beacon ends the session on
     # quick exit; the installed app's neutral name and icon (None = the default).
     exit_signs_out: bool = False
+    exit_shift: bool = True  # Shift pressed three times leaves (the button always does)
     disguise: str | None = Field(default=None, max_length=20)
 
 

@@ -32,8 +32,11 @@ def save_setting(request: Request, form: FormData) -> Response:
         row = session.get(User, user.id)
         assert row is not None
         row.exit_signs_out = signs_out
+        if "exit_shift_shown" in form:  # an unticked box is not sent: only this form turns it off
+            row.exit_shift = form.get("exit_shift") == "on"
         session.add(row)
-        audit.own_event(request, session, user.id, "exit_setting", f"signs_out={int(signs_out)}")
+        detail = f"signs_out={int(signs_out)} shift={int(row.exit_shift)}"
+        audit.own_event(request, session, user.id, "exit_setting", detail)
     return RedirectResponse(ABOUT, status_code=303)
 
 

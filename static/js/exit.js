@@ -16,7 +16,7 @@
    A page restored from the back/forward cache covers itself and reloads.
    Without JavaScript the button and the skip link are plain links (rel=noreferrer).
 
-   Hooks: html[data-exit-url]; [data-exit]; [data-exit-overlay]; [data-exit-status] with
+   Hooks: html[data-exit-url] and [data-exit-shift="off"] (the shortcut turned off); [data-exit]; [data-exit-overlay]; [data-exit-status] with
    data-msg-1, data-msg-2, data-msg-3 and data-msg-timeout; [data-exit-component] with
    data-exit-signout (URL) and data-exit-token (CSRF token for the beacon). */
 (function () {
@@ -92,7 +92,11 @@
 
   // A press counts only when Shift went down and up alone: a capital letter or Shift+Tab is
   // typing, not a request to leave, and says nothing. The third press leaves on its keydown.
+  // The person may have turned the shortcut off (html[data-exit-shift="off"]).
+  var shortcut = root.getAttribute("data-exit-shift") !== "off";
+
   document.addEventListener("keydown", function (event) {
+    if (!shortcut) { return; }
     if (event.key !== "Shift") {
       alone = false;
       if (presses) { resetShift(""); }
@@ -106,7 +110,7 @@
   }, true);
 
   document.addEventListener("keyup", function (event) {
-    if (event.key !== "Shift" || !alone) { return; }
+    if (!shortcut || event.key !== "Shift" || !alone) { return; }
     alone = false;
     var now = Date.now();
     presses = (presses && now - last <= WINDOW_MS) ? presses + 1 : 1;

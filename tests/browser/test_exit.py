@@ -507,3 +507,28 @@ def test_shift_with_another_key_is_typing_not_leaving_and_says_nothing(page, liv
     assert exits == [] and page.url == live_server.url + "/"
     page.keyboard.press("Shift")  # alone: counted and said
     expect(status).to_have_text(ONCE)
+
+
+def test_with_the_shortcut_off_shift_does_nothing_and_the_button_still_leaves(
+    desktop_page, live_server, engine, cdn
+):
+    page = desktop_page
+    victim, _plan_id = person(engine, Role.victim, "Maja")
+    sign_in(page, live_server.url, victim)
+    page.get_by_role("link", name="Om at forlade siden hurtigt").click()
+    page.get_by_label("Forlad siden, når jeg trykker tre gange på Shift").uncheck()
+    with page.expect_response(lambda r: r.url.endswith("/quick-exit/setting")):
+        page.get_by_role("button", name="Gem").click()
+    page.wait_for_load_state()
+    expect(
+        page.get_by_label("Forlad siden, når jeg trykker tre gange på Shift")
+    ).not_to_be_checked()
+    page.get_by_role("link", name="Fortsæt").click()
+    expect(page.locator("h1")).to_have_text("Min sikkerhedsplan")
+    exits = exits_requested(page, cdn.exit_url)
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    expect(page.locator("[data-exit-status]")).to_have_text("")
+    assert exits == [] and "Min sikkerhedsplan" in page.locator("h1").inner_text()
+    exit_button(page).click()
+    page.wait_for_url(cdn.exit_url)

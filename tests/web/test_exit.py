@@ -141,3 +141,21 @@ def test_history_js_runs_before_any_link_or_form_exists(client):
     assert tag, html[:800]
     assert " defer" not in tag.group(0) and " async" not in tag.group(0), tag.group(0)
     assert html.index(tag.group(0)) < html.index("<body"), "history.js must come before <body>"
+
+
+def test_the_victim_can_turn_the_shift_shortcut_off_and_on(client):
+    """Issue 15: the Shift×3 shortcut can be turned off (the button and the skip link stay)."""
+    victim = make_victim(client)
+    signed_in(client, victim)
+    page = client.get("/quick-exit").text
+    assert "Forlad siden, når jeg trykker tre gange på Shift" in page
+    assert 'id="exit-shift" name="exit_shift" aria-describedby="exit-shift-hint" checked' in page
+    assert "data-exit-shift" not in client.get("/account").text
+    _post(client, "/quick-exit/setting", exit_shift_shown="1")  # the box unticked
+    plan = client.get("/plan", follow_redirects=True).text
+    assert 'data-exit-shift="off"' in plan.split(">", 2)[1]  # on <html>
+    assert 'class="exit-button"' in plan  # the button stays
+    _post(client, "/quick-exit/setting", exit_signs_out="on")  # another form: leaves it alone
+    assert 'data-exit-shift="off"' in client.get("/account").text
+    _post(client, "/quick-exit/setting", exit_shift_shown="1", exit_shift="on")
+    assert "data-exit-shift" not in client.get("/account").text
