@@ -1,0 +1,125 @@
+"""Each main task with the keyboard alone (issue 15 point 5): Tab, Shift+Tab, Enter, Space and
+typing — no mouse, no clicks — and the one live region speaks once per event."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from app.auth.models import Role
+from tests.browser.people import PASSWORD, person
+
+PHONE = {"width": 390, "height": 844}
+WATCH_LIVE_REGION = """() => {
+  window.said = [];
+  const el = document.querySelector("#announce");
+  const note = () => { if (el.textContent.trim()) { window.said.push(el.textContent.trim()); } };
+  new MutationObserver(note).observe(el, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def tab_to(page: Page, target: Locator, limit: int = 300) -> None:
+    """Press Tab until ``target`` has the focus (a keyboard user's way there)."""
+    for _ in range(limit):
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} was never reached with Tab")
+
+
+def sign_in_by_keyboard(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    tab_to(page, page.get_by_text("Log ind med adgangskode i stedet"))
+    page.keyboard.press("Enter")  # opens the details
+    tab_to(page, page.get_by_label("Brugernavn"))
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+
+
+def test_a_victim_signs_in_and_edits_her_plan_with_the_keyboard_alone(
+    new_page, live_server, engine
+):
+    page = new_page(viewport=PHONE)
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    sign_in_by_keyboard(page, live_server.url, victim.username)  # type: ignore[arg-type]
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    section = page.locator(".plan-section").first
+    page.evaluate(WATCH_LIVE_REGION)
+
+    # Add
+    tab_to(page, section.get_by_label("Nyt punkt"))
+    page.keyboard.type("Jeg ringer til Sara")
+    page.keyboard.press("Tab")  # to "Tilføj"
+    page.keyboard.press("Enter")
+    section = page.locator(".plan-section").first
+    expect(section.locator(".item-text").last).to_have_text("Jeg ringer til Sara")
+    page.wait_for_function("() => window.said.length >= 1")
+    page.wait_for_timeout(500)  # room for a second announcement, if there were one
+    said = page.evaluate("window.said")
+    assert len(said) == 1, said  # one announcement for one add
+
+    # Tick
+    item = section.locator(".item").last
+    tab_to(page, item.get_by_role("button", name=re.compile("^Gjort")))
+    page.keyboard.press("Space")
+    expect(
+        page.locator(".plan-section")
+        .first.locator(".item")
+        .last.get_by_role("button", name=re.compile("^Gjort"))
+    ).to_have_attribute("aria-pressed", "true")
+
+    # Edit
+    item = page.locator(".plan-section").first.locator(".item").last
+    tab_to(page, item.get_by_role("link", name=re.compile("^Ret")))
+    page.keyboard.press("Enter")
+    editor = page.locator(".plan-section").first.locator(".item").last.get_by_label("Tekst")
+    tab_to(page, editor)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Jeg ringer til Sara eller Ali")
+    tab_to(page, page.locator(".plan-section").first.get_by_role("button", name="Gem"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".plan-section").first.locator(".item-text").last).to_have_text(
+        "Jeg ringer til Sara eller Ali"
+    )
+
+    # Reorder: one place up
+    before = page.locator(".plan-section").first.locator(".item-text").all_inner_texts()
+    item = page.locator(".plan-section").first.locator(".item").last
+    tab_to(page, item.get_by_role("button", name=re.compile("^Flyt op")))
+    page.keyboard.press("Enter")
+    after_texts = page.locator(".plan-section").first.locator(".item-text")
+    expect(after_texts.nth(len(before) - 2)).to_have_text("Jeg ringer til Sara eller Ali")
+
+
+def test_a_contact_is_added_and_the_alarm_reached_with_the_keyboard_alone(
+    new_page, live_server, engine
+):
+    page = new_page(viewport=PHONE)
+    victim, plan_id = person(engine, Role.victim, "Maja")
+    sign_in_by_keyboard(page, live_server.url, victim.username)  # type: ignore[arg-type]
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Tilføj kontakt"))
+    tab_to(page, form.get_by_label("Navn"))
+    page.keyboard.type("Sara")
+    tab_to(page, form.get_by_label("Telefonnummer"))
+    page.keyboard.type("12 34 56 78")
+    tab_to(page, form.get_by_role("button", name="Tilføj kontakt"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Sara")).to_be_visible()
+    # Every contact's call link is a Tab stop with the number to call.
+    call = page.get_by_role("link", name=re.compile("^Ring.*Sara"))
+    tab_to(page, call)
+    expect(call).to_have_attribute("href", "tel:+4512345678")
+
+
+def test_the_first_tab_stop_leaves_the_page(new_page, live_server, cdn):
+    page = new_page(viewport=PHONE)
+    page.goto(f"{live_server.url}/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Forlad siden hurtigt")
+    page.keyboard.press("Enter")
+    page.wait_for_url(cdn.exit_url)
