@@ -271,3 +271,35 @@ def test_a_failed_first_connection_is_retried(new_page, live_server, engine):  #
     blocked["on"] = False
     connected(page)
     expect(page.locator("[data-live-status]")).to_be_hidden()
+
+
+def test_someone_joining_is_announced_once(new_page, live_server, engine):  # type: ignore[no-untyped-def]
+    """Issue 14 point 5: the one live region says who joined — once, not at every refresh."""
+    caseworker, _ = person(engine, Role.caseworker, "Anna", org="Esbjerg Lokalpoliti")
+    victim, plan_id = person(engine, Role.victim, "Maja", caseworker=caseworker, sections=2)
+    base = live_server.url
+    phone = new_page()
+    sign_in(phone, base, victim)
+    phone.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    connected(phone)
+    phone.evaluate(
+        """() => {
+        window.said = [];
+        const el = document.querySelector("#announce");
+        const note = () => { if (el.textContent.trim()) { window.said.push(el.textContent); } };
+        const all = { childList: true, characterData: true, subtree: true };
+        new MutationObserver(note).observe(el, all);
+    }"""
+    )
+    laptop = new_page(viewport=DESKTOP)
+    sign_in(laptop, base, caseworker)
+    laptop.goto(f"{base}/plans/{plan_id}")
+    connected(laptop)
+    expect(phone.locator("#presence")).to_contain_text("Anna, Esbjerg Lokalpoliti")
+    phone.wait_for_function("() => window.said.length >= 1")
+    # More presence refreshes (the caseworker opens and closes an editor) say nothing new.
+    item = first_section(laptop).locator(".item").first
+    item.get_by_role("link", name=re.compile("^Ret")).click()
+    expect(phone.locator("[data-edit-marker]").first).to_be_visible()
+    said = phone.evaluate("window.said")
+    assert len(said) == 1 and "Anna, Esbjerg Lokalpoliti" in said[0] and "er her" in said[0], said
