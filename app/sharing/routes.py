@@ -50,7 +50,14 @@ def _sharing_context(session: Session, plan: Plan) -> dict[str, Any]:
         .where(Grant.plan_id == plan.id, col(Grant.revoked_at).is_(None))
         .order_by(col(Grant.granted_at))
     ).all()
-    return {"plan": plan, "grants": rows, "errors": {}, "code": "", "fresh_needed": None}
+    return {
+        "plan": plan,
+        "grants": rows,
+        "errors": {},
+        "code": "",
+        "fresh_needed": None,
+        "done": None,
+    }
 
 
 def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
@@ -62,10 +69,16 @@ def _fresh_needed(request: Request, user: User, code: str = "") -> Response:
     return render(request, "sharing/sharing.html", context, status_code=403)
 
 
+# After a grant or a revoke the page says what happened, and the focus starts there.
+DONE = {"granted": N_("Access given."), "revoked": N_("The access was taken back.")}
+
+
 def sharing_page(request: Request) -> Response:
     user = require(request, Role.victim)
     with db.read_session(state.engine(request)) as session:
         context = _sharing_context(session, _own_plan(session, user))
+    done = DONE.get(request.query_params.get("done", ""))
+    context["done"] = _(done) if done else None
     return render(request, "sharing/sharing.html", context)
 
 
@@ -127,7 +140,7 @@ def grant(request: Request, form: FormData) -> Response:
                 plan_id=plan.id,
                 ip=audit.request_ip(request),
             )
-    return RedirectResponse("/plan/sharing", status_code=303)
+    return RedirectResponse("/plan/sharing?done=granted", status_code=303)
 
 
 def revoke(request: Request) -> Response:
@@ -152,7 +165,7 @@ def revoke(request: Request) -> Response:
         )
         # Open streams re-check their access: the caseworker's closes within a second.
         announce(shared.broker(request), session, Event(plan=plan.id, kind="access"))
-    return RedirectResponse("/plan/sharing", status_code=303)
+    return RedirectResponse("/plan/sharing?done=revoked", status_code=303)
 
 
 def share_code(request: Request) -> Response:

@@ -123,3 +123,19 @@ def test_the_first_tab_stop_leaves_the_page(new_page, live_server, cdn):
     expect(page.locator(":focus")).to_have_text("Forlad siden hurtigt")
     page.keyboard.press("Enter")
     page.wait_for_url(cdn.exit_url)
+
+
+def test_focus_starts_where_the_answer_is(new_page, live_server, engine):
+    """Issue 14 point 5: after a wrong password the focus is on the password field (its message
+    is read with it); an error page starts on its heading — not on <body>."""
+    page = new_page(viewport=PHONE)
+    victim, _plan_id = person(engine, Role.victim, "Maja")
+    page.goto(f"{live_server.url}/login")
+    page.get_by_text("Log ind med adgangskode i stedet").click()
+    page.get_by_label("Brugernavn").fill(victim.username)  # type: ignore[arg-type]
+    page.get_by_label("Adgangskode").fill("forkert")
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    expect(page.get_by_label("Adgangskode")).to_be_focused()
+    expect(page.get_by_label("Adgangskode")).to_have_attribute("aria-invalid", "true")
+    page.goto(f"{live_server.url}/findes-ikke")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()

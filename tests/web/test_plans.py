@@ -314,3 +314,17 @@ def test_the_editor_is_loaded_only_for_the_item_being_edited(victim_client):
     fragment = c.get(f"/plans/{c.plan_id}/items/{item.id}/edit", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and f'id="text-{item.id}"' in fragment.text
     assert fragment.text.count("<textarea") == 2  # this item's editor and "new item"
+
+
+def test_after_a_revoke_the_page_says_so_and_starts_there(client, make_client):
+    """Issue 14 point 5: the sharing page after a grant or a revoke says what happened, and the
+    focus starts on that sentence (no name in the address)."""
+    anna = make_user(client, Role.caseworker, "Anna", org=make_org(client))
+    victim = make_victim(client, "Maja", anna)
+    phone = make_client()
+    signed_in(phone, victim)
+    grant_id = re.search(r"/plan/sharing/(\d+)/revoke", phone.get("/plan/sharing").text).group(1)
+    r = form(phone, f"/plan/sharing/{grant_id}/revoke")
+    assert r.status_code == 303 and r.headers["location"] == "/plan/sharing?done=revoked"
+    page = phone.get(r.headers["location"]).text
+    assert '<p class="notice" tabindex="-1" autofocus>Adgangen er taget tilbage.</p>' in page

@@ -150,7 +150,7 @@ def test_refusals_before_the_session_is_read_speak_the_page_language(client, mak
     danish.get("/")
     assert "Formularen er udløbet" in danish.post("/language", data={"lang": "en"}).text
     r = client.post("/language", data={"lang": "da", "next": "/"})  # no token
-    assert r.status_code == 403 and "<h1>The form has expired</h1>" in r.text
+    assert r.status_code == 403 and ">The form has expired</h1>" in r.text
     assert 'lang="en"' in r.text
     big = client.post("/language", data={"lang": "da", "csrftoken": token, "x": "x" * 70_000})
     assert big.status_code == 413 and "Too much text" in big.text
