@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from app import inputs
-from app.auth import labels
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
 from app.i18n import _, current_locale
@@ -30,55 +29,12 @@ from app.plans.models import MAX_TITLE, Item
 from app.plans.once import Once
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
+from app.plans.views import page_context, section_context
 from app.versions import StaleWrite
 from app.web import is_htmx
 
 PAGE, SECTION = "plans/plan.html", "plans/_section.html"
 VICTIM = (Role.victim,)
-
-# What the plan templates expect besides the plan itself: errors and drafts keyed by field,
-# a notice, the item just deleted (for "undo"), the item whose editor stays open.
-DEFAULTS: dict[str, Any] = {
-    "errors": {},
-    "drafts": {},
-    "notice": None,
-    "deleted": None,
-    "editing": None,
-}
-
-
-# ---------------------------------------------------------------- what a page shows
-
-
-def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
-    # The live position is taken before the plan is read: a change in between is replayed.
-    live_position = shared.broker(call.request).hub.position()
-    sections = queries.load(call.session, call.plan_id)
-    changers = {s.section.changed_by_id for s in sections}
-    changers |= {i.changed_by_id for s in sections for i in s.items}
-    return {
-        "access": call.access,
-        "sections": sections,
-        "people": labels.changer_labels(call.session, changers),
-        "live_position": live_position,
-        "here": presence.here(call.session, call.plan_id, except_user=call.user.id),
-        **DEFAULTS,
-        **extra,
-    }
-
-
-def section_context(call: PlanCall, section_id: int, **extra: Any) -> dict[str, Any]:
-    view = queries.load_section(call.session, call.plan_id, section_id)
-    if view is None:
-        raise HTTPException(404)
-    changers = {view.section.changed_by_id, *(i.changed_by_id for i in view.items)}
-    return {
-        "access": call.access,
-        "view": view,
-        "people": labels.changer_labels(call.session, changers),
-        **DEFAULTS,
-        **extra,
-    }
 
 
 def section(call: PlanCall, section_id: int, status: int = 200, **extra: Any) -> Reply:
