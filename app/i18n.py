@@ -76,6 +76,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """For an English word that needs two Danish ones.
+
+    The tick "Done" is "Gjort"; the button "Done" is "Færdig".
+    """
+    return translations(_current.get()).pgettext(context, message)
+
+
 _ = gettext
 
 

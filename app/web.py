@@ -71,7 +71,9 @@ def make_env() -> jinja2.Environment:
     env.globals["static_url"] = assets.static_url
     # A fresh key per rendered add form: a double tap sends it twice, and adds once.
     env.globals["form_key"] = lambda: secrets.token_urlsafe(16)
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
     return env
 
 

@@ -38,7 +38,7 @@ TYPED = {
     "title": N_("Heading"),
     "review_by": N_("Review by (day-month-year)"),
     "name": N_("Name"),
-    "relation": N_("Relation, e.g. mother, neighbour, colleague"),
+    "relation": N_("Relationship, e.g. mother, neighbour, colleague"),
     "phone": N_("Phone number"),
     "knows": N_("What they know"),
     "code_word": N_("Code word"),

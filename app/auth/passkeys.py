@@ -338,7 +338,7 @@ def verify_authentication(
     passkey = session.exec(select(Passkey).where(Passkey.credential_id == credential_id)).first()
     if passkey is None:
         raise PasskeyError(
-            "unknown_credential", N_("This passkey is not known here. It may have been removed.")
+            "unknown_credential", N_("This passkey is not recognised. It may have been removed.")
         )
     if passkey.pending_code_id is not None:
         raise PasskeyError("pending_confirmation", PENDING)

@@ -52,7 +52,9 @@ from app.web import (
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 Ceremony = Callable[[Session, dict[str, Any]], Response]
-CODE_REFUSED = N_("The code is wrong, used or expired. Ask your adviser for a new one.")
+CODE_REFUSED = N_(
+    "The code is wrong, has already been used, or has expired. Ask your adviser for a new one."
+)
 
 
 # ---------------------------------------------------------------- helpers

@@ -77,7 +77,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
         items=_items(
             (
                 "Jeg tager trusler alvorligt, også skjulte trusler. Jeg skriver dem ned.",
-                "I take threats seriously, also hidden threats. I write them down.",
+                "I take threats seriously, including veiled threats. I write them down.",
             ),
             (
                 "Tegn på, at det bliver værre: …",
@@ -99,7 +99,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
             ),
             (
                 "Når noget føles forkert, stoler jeg på min fornemmelse.",
-                "When something feels wrong, I trust my feeling.",
+                "When something feels wrong, I trust my instincts.",
             ),
         ),
     ),
@@ -125,7 +125,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
             (
                 "Jeg aftaler med politiet eller min rådgiver, om jeg skal blokere stalkeren "
                 "eller gemme beskederne.",
-                "I agree with the police or my adviser whether to block the stalker "
+                "I agree with the police or my adviser on whether to block the stalker "
                 "or keep the messages.",
             ),
             (
@@ -168,7 +168,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
         items=_items(
             (
                 "Jeg låser døre og vinduer, også når jeg er hjemme.",
-                "I lock doors and windows, also when I am at home.",
+                "I lock doors and windows, even when I am at home.",
             ),
             (
                 "Der er godt lys ved indgangen, fx en lampe med sensor.",
@@ -188,7 +188,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
             ),
             (
                 "Jeg spørger kommunen om navne- og adressebeskyttelse.",
-                "I ask the kommune about name and address protection.",
+                "I ask the municipality (kommune) about name and address protection.",
             ),
         ),
     ),
@@ -256,7 +256,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
             (
                 "Jeg får hjælp til at tjekke min telefon og computer for stalkerware "
                 "(skjulte overvågningsapps).",
-                "I get help to check my phone and computer for stalkerware "
+                "I get help checking my phone and computer for stalkerware "
                 "(hidden monitoring apps).",
             ),
             (
@@ -369,7 +369,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
                 "Tilhold: Jeg spørger politiet om et tilhold. Det forbyder stalkeren at "
                 "kontakte mig og følge efter mig.",
                 "Restraining order (tilhold): I ask the police about a restraining order. "
-                "It forbids the stalker to contact me and follow me.",
+                "It forbids the stalker from contacting or following me.",
             ),
             (
                 "Opholdsforbud: Stalkeren må ikke opholde sig i et bestemt område, fx nær mit "
@@ -389,7 +389,7 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
             ),
             (
                 "Jeg spørger politiet, om jeg kan få en bistandsadvokat.",
-                "I ask the police if I can get a victim's lawyer (bistandsadvokat).",
+                "I ask the police if I can get victim's counsel (bistandsadvokat).",
             ),
         ),
     ),
@@ -433,7 +433,10 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
                 "What each of them knows, and what they do when I say the code word: …",
             ),
             ("Mine nødkontakter er opdaterede.", "My emergency contacts are up to date."),
-            ("Min kontaktperson i kommunen: …", "My contact person at the kommune: …"),
+            (
+                "Min kontaktperson i kommunen: …",
+                "My contact person at the municipality (kommune): …",
+            ),
             (
                 "Min rådgiver hos Dansk Stalking Center: …",
                 "My adviser at Dansk Stalking Center: …",

@@ -78,12 +78,12 @@ def test_every_msgid_has_a_danish_translation(tmp_path):
         check=True,
         capture_output=True,
     )
-    extracted = {m.id for m in read_po(pot.open("rb")) if m.id}
+    extracted = {(m.id, m.context) for m in read_po(pot.open("rb")) if m.id}
     assert len(extracted) > 20, "extraction found suspiciously few messages"
     catalog = read_po((ROOT / "locale/da/LC_MESSAGES/messages.po").open("rb"), locale="da")
     missing = []
-    for msgid in sorted(extracted, key=str):
-        message = catalog.get(msgid)
+    for msgid, context in sorted(extracted, key=str):
+        message = catalog.get(msgid, context=context)
         strings = message.string if message else None
         values = strings if isinstance(strings, tuple) else (strings,)
         if not message or message.fuzzy or not all(values):

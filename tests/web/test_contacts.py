@@ -596,3 +596,35 @@ def test_a_caseworker_cannot_redirect_the_alarm(client, make_client):
     [after] = contacts(client, plan.id)
     assert after.phone == sister.phone and after.alarm is True  # unchanged
     assert after.relation == "søster"  # other fields may change (audited)
+
+
+# ---------------------------------------------------------------- visible "required" marks
+
+REQUIRED = '<span class="required">{}</span>'
+
+
+def label_of(page: str, field_id: str) -> str:
+    match = re.search(rf'<label for="{field_id}">(.*?)</label>', page, re.S)
+    assert match, f"no label for {field_id}"
+    return match.group(1)
+
+
+def test_the_contact_form_marks_its_required_fields_in_the_label(victim_client):
+    page = victim_client.get(victim_client.url).text
+    mark = REQUIRED.format("(skal udfyldes)")
+    assert mark in label_of(page, "new-name") and mark in label_of(page, "new-phone")
+    assert mark not in label_of(page, "new-relation") and mark not in label_of(page, "new-knows")
+
+    victim_client.post(
+        "/language", data={"lang": "en", "next": "/", "csrftoken": csrf_token(victim_client)}
+    )
+    page = victim_client.get(victim_client.url).text
+    assert REQUIRED.format("(required)") in label_of(page, "new-name")
+
+
+def test_the_hotline_form_marks_its_required_fields_in_the_label(client):
+    org = make_org(client, "Dansk Stalking Center")
+    signed_in(client, make_user(client, Role.org_admin, "Admin", org=org))
+    page = client.get("/admin/hotlines").text
+    mark = REQUIRED.format("(skal udfyldes)")
+    assert mark in label_of(page, "hotline-name") and mark in label_of(page, "hotline-phone")
