@@ -50,7 +50,7 @@ from app.settings import Settings
 from app.sharing import enrolment, handshake
 from app.sharing import routes as sharing_routes
 from app.state import AppState
-from app.web import Errors, error_page, http_exception
+from app.web import Errors, error_page, http_exception, is_htmx
 
 STATIC_DIR = resources.STATIC
 # Below this a response is sent as it is (the gzip header and the round trip cost more).
@@ -134,6 +134,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 async def sign_in_first(request: Request, exc: Exception) -> Response:
     await keep_typed_text(request)
+    if request.method == "GET" and is_htmx(request):
+        # A background refresh (a live update, presence, "Annullér"): the page decides
+        # (static/js/idle.js) — typed, unsaved text stays on screen to be saved and kept for
+        # after the sign-in; otherwise it reloads and the sign-in page says why.
+        return Response(status_code=204, headers={"HX-Trigger": "signed-out"})
     if request.headers.get("hx-request") == "true":  # a history restore too: not is_htmx()
         # A reload, not HX-Redirect (which htmx follows with a history push): the page's own
         # GET then redirects to /login in the same history entry (docs/design.md §5, one entry).

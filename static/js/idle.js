@@ -99,6 +99,9 @@
     form = document.querySelector("form[data-idle]");
     if (!form || !window.fetch) { return; }
     form.addEventListener("submit", renew);
+    // The session ended before the timer said so (another device, a live refresh answered
+    // signed-out, the stream): the same choice as at the end of the time.
+    document.addEventListener("signed-out", ended);
     // A request of this page may have renewed the session: look again while warning.
     document.addEventListener("htmx:after:request", function () {
       if (!form.hidden) { check(); }

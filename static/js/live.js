@@ -116,11 +116,20 @@
      the sign-in page saying why. The access was taken back: away, with a word on arrival
      (closed.js shows it on the caseworker's list). */
   function revoked(data) {
-    var main = document.getElementById("main");
-    if (main) { main.hidden = true; }
     var why = "";
     try { why = JSON.parse(data || "{}").why || ""; } catch (e) { why = ""; }
-    if (why === "session") { window.location.replace(window.location.href); return; }
+    if (why === "session") {
+      // idle.js decides: typed, unsaved text stays on screen to be saved (and kept for after the
+      // sign-in); otherwise this page again, which the server answers with the sign-in page.
+      if (document.querySelector("form[data-idle]")) {
+        document.dispatchEvent(new CustomEvent("signed-out"));
+      } else {
+        window.location.replace(window.location.href);
+      }
+      return;
+    }
+    var main = document.getElementById("main");
+    if (main) { main.hidden = true; }
     try { window.sessionStorage.setItem("tryg-closed", "access"); } catch (e) { /* private mode */ }
     var bar = live();
     window.location.replace((bar && bar.getAttribute("data-gone-url")) || "/");

@@ -63,7 +63,7 @@ def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min tele
     # A victim's first sign-in lands on the quick-exit explanation, which leads on to the plan.
     page.wait_for_url(f"{base}/quick-exit")
     explanation = page.locator("[data-exit-explanation]")
-    expect(explanation).to_contain_text("sletter ikke din browserhistorik")
+    expect(explanation).to_contain_text("ikke sletter din browserhistorik")
     page.get_by_role("link", name="Fortsæt").click()
     page.wait_for_url(PLAN_URL)
     page.goto(f"{base}/account")

@@ -178,3 +178,32 @@ def test_the_offered_text_is_accessible(axe, live_server, engine):  # type: igno
         expect(p.locator("[data-draft]")).to_be_visible()
 
     axe(f"{live_server.url}/login", setup=offered)
+
+
+def test_a_live_refresh_after_the_session_ended_keeps_what_she_is_typing(
+    new_page, live_server, engine
+):
+    """A background refresh (another screen's change) that meets an ended session no longer
+    reloads the page under her fingers: the typed text stays, she is told to save it, and saving
+    keeps it for after the sign-in."""
+    caseworker, _ = person(engine, Role.caseworker, "Anna", org="Politi")
+    victim, plan_id = person(engine, Role.victim, "Skriver", caseworker=caseworker)
+    phone: Page = new_page()
+    sign_in(phone, live_server.url, victim)
+    phone.goto(f"{live_server.url}/plans/{plan_id}")
+    expect(phone.locator("[data-live='on']")).to_have_count(1, timeout=15_000)
+    add = phone.locator("form.add-item").first
+    add.locator("textarea").fill(TYPED)
+    age_sessions(engine, victim.id, live_server.settings.idle_timeout_victim_s + 5)  # type: ignore[arg-type]
+    laptop: Page = new_page()
+    sign_in(laptop, live_server.url, caseworker)
+    laptop.goto(f"{live_server.url}/plans/{plan_id}")
+    laptop.locator("form.add-item").first.locator("textarea").fill("Fra mødet")
+    laptop.locator("form.add-item").first.get_by_role("button", name="Tilføj").click()
+    expect(phone.locator("form[data-idle]")).to_contain_text(
+        "Gem det, du har skrevet", timeout=20_000
+    )
+    expect(phone.locator("form.add-item").first.locator("textarea")).to_have_value(TYPED)
+    phone.locator("form.add-item").first.get_by_role("button", name="Tilføj").click()
+    phone.wait_for_url(re.compile(r"/login$"))
+    expect(phone.locator("[data-kept]")).to_contain_text("Det, du skrev, er gemt")
