@@ -45,13 +45,6 @@ def load(session: Session, plan_id: int) -> list[Contact]:
     )
 
 
-def get_contact(session: Session, plan_id: int, contact_id: int) -> Contact | None:
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.plan_id != plan_id:
-        return None
-    return contact
-
-
 def undoable(contact: Contact | None) -> bool:
     return (
         contact is not None

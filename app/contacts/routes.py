@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
@@ -78,10 +77,7 @@ def contact_list(call: PlanCall, status: int = 200, anchor: str = "", **extra: A
 
 
 def contact_of(call: PlanCall) -> Contact:
-    contact = queries.get_contact(call.session, call.plan_id, call.param("contact_id"))
-    if contact is None:
-        raise HTTPException(404)
-    return contact
+    return call.row(Contact, "contact_id")
 
 
 def stale(call: PlanCall, _stale: StaleWrite) -> Reply:
@@ -146,11 +142,9 @@ def my_contacts(call: Call) -> Reply:
 
 
 def contacts_page(call: PlanCall) -> Reply:
-    deleted = None
-    deleted_id = inputs.parse_id(call.request.query_params.get("deleted"))
-    if deleted_id is not None:  # after a plain-form delete: offer "undo"
-        candidate = queries.get_contact(call.session, call.plan_id, deleted_id)
-        deleted = candidate if queries.undoable(candidate) else None
+    # After a plain-form delete: offer "undo" while it is possible.
+    candidate = call.find(Contact, inputs.parse_id(call.request.query_params.get("deleted")))
+    deleted = candidate if queries.undoable(candidate) else None
     return show(PAGE, lambda c: page_context(c, deleted=deleted))
 
 

@@ -31,6 +31,7 @@ STATIC_FILES = (
 )
 # Templates the stored pages are made of: a change to them is a change to the worker.
 OFFLINE_TEMPLATES = (
+    "_meta.html",
     "phone/offline.html",
     "phone/_update.html",
     "exit/_button.html",

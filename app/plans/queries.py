@@ -123,13 +123,6 @@ def load_section(session: Session, plan_id: int, section_id: int) -> SectionView
     return SectionView(section, list(items))
 
 
-def get_item(session: Session, plan_id: int, item_id: int) -> Item | None:
-    item = session.get(Item, item_id)
-    if item is None or item.plan_id != plan_id:
-        return None
-    return item
-
-
 def add_item(session: Session, plan_id: int, section_id: int, text: str, by: User) -> Item:
     item = Item(
         plan_id=plan_id,

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -28,6 +29,7 @@ from app.plans.access import PlanAccess, audit_change, audit_read, plan_access, 
 from app.web import is_htmx, render
 
 Context = Callable[["PlanCall"], dict[str, Any]]
+Row = TypeVar("Row", bound=Any)
 STALE = N_("The form is out of date. Reload the page and try again.")
 RETARGET = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
 EVERYONE = (Role.victim, Role.caseworker)
@@ -40,6 +42,18 @@ class PlanCall(Call):
     @property
     def plan_id(self) -> int:
         return self.access.plan.id  # type: ignore[return-value]
+
+    def find(self, model: type[Row], row_id: int | None) -> Row | None:
+        """A row of this plan (an item, a contact…) by id; None for a row of another plan."""
+        row = self.session.get(model, row_id) if row_id is not None else None
+        return row if row is not None and row.plan_id == self.plan_id else None
+
+    def row(self, model: type[Row], param: str) -> Row:
+        """The row the path names (``param``), of this plan: 404 otherwise."""
+        found = self.find(model, self.param(param))
+        if found is None:
+            raise HTTPException(404)
+        return found
 
     def audit_change(self, what: str) -> None:
         """Writes by anyone but the victim are recorded and shown to her (ids only)."""

@@ -71,10 +71,7 @@ def changed(
 
 
 def item_of(call: PlanCall) -> Item:
-    item = queries.get_item(call.session, call.plan_id, call.param("item_id"))
-    if item is None:
-        raise HTTPException(404)
-    return item
+    return call.row(Item, "item_id")
 
 
 def stale(call: PlanCall, _stale: StaleWrite) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from app.auth.models import Role
@@ -39,13 +40,18 @@ def sign_in_by_keyboard(page: Page, base: str, username: str) -> None:
     page.keyboard.press("Enter")
 
 
-def test_a_victim_signs_in_and_edits_her_plan_with_the_keyboard_alone(
-    new_page, live_server, engine
-):
+@pytest.fixture
+def signed_in_by_keyboard(new_page, live_server, engine) -> tuple[Page, int]:  # type: ignore[no-untyped-def]
+    """A victim on a phone, signed in with the keyboard alone, on her plan."""
     page = new_page(viewport=PHONE)
     victim, plan_id = person(engine, Role.victim, "Maja")
     sign_in_by_keyboard(page, live_server.url, victim.username)  # type: ignore[arg-type]
     page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    return page, plan_id  # type: ignore[return-value]
+
+
+def test_a_victim_signs_in_and_edits_her_plan_with_the_keyboard_alone(signed_in_by_keyboard):
+    page, _plan_id = signed_in_by_keyboard
     section = page.locator(".plan-section").first
     page.evaluate(WATCH_LIVE_REGION)
 
@@ -95,12 +101,9 @@ def test_a_victim_signs_in_and_edits_her_plan_with_the_keyboard_alone(
 
 
 def test_a_contact_is_added_and_the_alarm_reached_with_the_keyboard_alone(
-    new_page, live_server, engine
+    signed_in_by_keyboard, live_server
 ):
-    page = new_page(viewport=PHONE)
-    victim, plan_id = person(engine, Role.victim, "Maja")
-    sign_in_by_keyboard(page, live_server.url, victim.username)  # type: ignore[arg-type]
-    page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    page, plan_id = signed_in_by_keyboard
     page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
     form = page.locator("form").filter(has=page.get_by_role("button", name="Tilføj kontakt"))
     tab_to(page, form.get_by_label("Navn"))
