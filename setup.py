@@ -16,7 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-DATA_DIRS = ("templates", "static", "service_worker", "locale")
+DATA_DIRS = ("templates", "static", "service_worker", "locale", "content")
 TARGET = Path("app") / "_data"  # keep in step with app/resources.py INSTALLED_DATA
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", ".DS_Store")
 

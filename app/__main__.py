@@ -1,5 +1,5 @@
 """Command line: ``python -m app serve | migrate | demo | create-admin | rotate-data-key |
-rehash-usernames``."""
+rehash-usernames | backup FILE | restore FILE | check``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from app import audit, crypto, db, demo, i18n
 from app.auth import codes
 from app.auth.models import OrgKind, Role
+from app.ops import commands as ops_commands
+from app.ops import logs as ops_logs
 from app.settings import Settings, SettingsError
 
 
@@ -29,6 +31,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except i18n.CatalogMissing as exc:
         print(exc, file=sys.stderr)
         return 2
+    ops_logs.configure(settings.log_level)  # JSON from uvicorn's first line on
     # No access log: it would write every client's IP address (personal data) and the paths
     # they visit. Errors are logged by the app with a request id only.
     uvicorn.run(
@@ -36,8 +39,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,
         host=args.host,
         port=args.port,
-        proxy_headers=False,
+        proxy_headers=False,  # TRYG_FORWARDED_ALLOW_IPS: the app's own middleware does it
         log_level="info",
+        log_config=None,  # every line JSON (app/ops/logs.py), uvicorn's own included
     )
     return 0
 
@@ -143,9 +147,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "rehash-usernames", help="after changing TRYG_SECRET_KEY: make user names work again"
     ).set_defaults(func=cmd_rehash_usernames)
+    # ---- operations (issue 19): app/ops/commands.py
+    for name, help_text, func in (
+        ("backup", "write an encrypted backup (TRYG_BACKUP_KEY) to FILE", ops_commands.backup),
+        ("restore", "restore FILE into an empty database and verify it", ops_commands.restore),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("file", metavar="FILE")
+        cmd.set_defaults(func=func)
+    sub.add_parser("check", help="list every problem with a production configuration").set_defaults(
+        func=ops_commands.check
+    )
+    # ---- end operations
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(validate=args.command != "check")
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

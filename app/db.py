@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from app import resources
@@ -28,6 +30,14 @@ log = logging.getLogger("tryg.db")
 
 MIGRATIONS_DIR = resources.MIGRATIONS
 BUSY_TIMEOUT_MS = 5000
+# The thread pool's size (set in the app's lifespan) and the connections one thread may hold at
+# once: every read shares the thread's open session (read_session); a read that records a row
+# (a caseworker's read in the audit, an open editor's mark) does it in a short write of its
+# own. The pool holds enough for all of them, so a crowd of requests may wait for a thread but
+# never deadlocks on connections (tests/web/test_one_connection.py).
+THREADS = 8
+CONNECTIONS_PER_THREAD = 2
+POOL_SIZE = THREADS * CONNECTIONS_PER_THREAD
 
 
 def normalise_url(url: str) -> str:
@@ -50,12 +60,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            poolclass=QueuePool,
+            pool_size=POOL_SIZE,
+            max_overflow=0,
             hide_parameters=True,
         )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, hide_parameters=True
     )
 
 
@@ -79,10 +92,36 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+# The session open in this thread (each thread-pool call runs in a copy of the context), so
+# a read inside it — a page extra rendered by an endpoint, a helper — uses its connection.
+_open: ContextVar[tuple[Engine, Session] | None] = ContextVar("tryg_open_session", default=None)
+
+
+@contextmanager
+def _opened(engine: Engine, session: Session) -> Iterator[Session]:
+    # Restored by value, not by token: a streamed response's generator resumes each step in a
+    # fresh copy of the context (Starlette's iterate_in_threadpool).
+    outer = _open.get()
+    _open.set((engine, session))
+    try:
+        yield session
+    finally:
+        _open.set(outer)
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reads. Nothing is committed."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A session for reads. Nothing is committed.
+
+    Inside another session of the same engine in this thread, that session is used: a read
+    never takes a second connection, so a crowd bigger than the connection pool cannot leave
+    every worker holding one and waiting for another (tests/web/test_one_connection.py).
+    """
+    outer = _open.get()
+    if outer is not None and outer[0] is engine:
+        yield outer[1]
+        return
+    with Session(engine, expire_on_commit=False) as session, _opened(engine, session):
         yield session
 
 
@@ -93,7 +132,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     Commits on success, rolls back on any exception: nothing half-written.
     """
     bind = engine.execution_options(tryg_write=True) if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session:
+    with Session(bind, expire_on_commit=False) as session, _opened(engine, session):
         try:
             yield session
             session.commit()

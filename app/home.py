@@ -1,12 +1,11 @@
-"""The front page and the health check."""
+"""The front page (the health routes are in app/ops/health.py)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from app import db, state
 from app.auth.signedout import why
 from app.web import render
 
@@ -16,12 +15,6 @@ async def home(request: Request) -> Response:
     return render(request, "home/index.html", {"signed_out": why(request)})
 
 
-def healthz(request: Request) -> Response:
-    ok = db.ping(state.engine(request))
-    return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
-
-
 routes = [
     Route("/", home, name="home"),
-    Route("/healthz", healthz, name="healthz"),
 ]

@@ -1,6 +1,8 @@
-"""Rate limits (the ``limits`` library, moving window, in memory per process).
+"""Rate limits (the ``limits`` library, moving window).
 
-Several app processes each keep their own counters: the limit per process is then the limit.
+The counters live in the storage ``TRYG_RATELIMIT_URL`` names (a ``limits`` storage URI, e.g.
+``redis://127.0.0.1:6379/0``), so every instance behind one address counts against one budget
+and a restart resets nothing; unset, they are in this process's memory (one process only).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import math
 import time
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 SIGN_IN_PER_IP = parse("20/minute")
@@ -20,9 +22,19 @@ CODE_PER_ACCOUNT = parse("10/hour")
 USERNAME_PER_ACCOUNT = parse("5/hour")
 
 
+def storage(url: str = "") -> Storage:
+    """The storage ``url`` names (in memory when empty)."""
+    if not url or url.startswith("memory://"):
+        return MemoryStorage()
+    found = storage_from_string(url)
+    if not isinstance(found, Storage):  # an async storage (``async+redis://``)
+        raise ValueError("TRYG_RATELIMIT_URL must name a synchronous storage")
+    return found
+
+
 class Limiter:
-    def __init__(self) -> None:
-        self.storage = MemoryStorage()
+    def __init__(self, url: str = "") -> None:
+        self.storage = storage(url)
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, item: RateLimitItem, *keys: str) -> bool:

@@ -27,4 +27,5 @@ TEMPLATES = DATA_ROOT / "templates"
 STATIC = DATA_ROOT / "static"
 SERVICE_WORKER = DATA_ROOT / "service_worker"
 LOCALE = DATA_ROOT / "locale"
+CONTENT = DATA_ROOT / "content"  # the open pages' Markdown (app/info/pages.py)
 MIGRATIONS = PACKAGE_DIR / "migrations"

@@ -113,19 +113,30 @@ class BodyTooLarge(Exception):
 class BodyLimit:
     """Answer 413 for bodies over ``limit`` bytes, whether declared or streamed."""
 
-    def __init__(self, app: ASGIApp, limit: int, error_page: ErrorPage) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        error_page: ErrorPage,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
         self.error_page = error_page
+        # Exact paths whose POST may be larger (a file upload: app/diary/evidence.py).
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit
+        if scope.get("method") == "POST":
+            limit = self.larger.get(scope.get("path", ""), limit)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.limit
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = True
             if too_big:
@@ -139,7 +150,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge
             return message
 

@@ -101,13 +101,22 @@ class Settings:
     idle_timeout_victim_s: int = 15 * 60
     idle_timeout_caseworker_s: int = 60 * 60
     session_lifetime_s: int = 12 * 60 * 60
+    # A victim's account unused this long is flagged to her caseworkers (never deleted).
+    unused_account_days: int = 365
     log_level: str = "INFO"
     languages: tuple[str, ...] = field(default=("da", "en"))
     # Mixed into the service worker's version: a different value is a "new deploy" (tests).
     worker_version_salt: str = ""
+    # Operations (issue 19): the key of `python -m app backup`, the rate limits' storage (a
+    # `limits` storage URI shared by every instance; in memory when empty) and the proxies
+    # whose X-Forwarded-For / -Proto headers are believed (none when empty).
+    backup_key: str = ""
+    ratelimit_url: str = ""
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, validate: bool = True) -> Settings:
+        """``validate=False`` for `python -m app check`, which lists every problem itself."""
         s = cls(
             env=_env("ENV", "development"),
             database_url=_env("DATABASE_URL", cls.database_url),
@@ -127,13 +136,18 @@ class Settings:
             ),
             max_body_bytes=_env_int("MAX_BODY_BYTES", cls.max_body_bytes),
             idle_timeout_victim_s=_env_int("IDLE_TIMEOUT_VICTIM", cls.idle_timeout_victim_s),
+            unused_account_days=_env_int("UNUSED_ACCOUNT_DAYS", cls.unused_account_days),
             idle_timeout_caseworker_s=_env_int(
                 "IDLE_TIMEOUT_CASEWORKER", cls.idle_timeout_caseworker_s
             ),
             session_lifetime_s=_env_int("SESSION_LIFETIME", cls.session_lifetime_s),
             log_level=_env("LOG_LEVEL", "INFO"),
+            backup_key=_env("BACKUP_KEY", ""),
+            ratelimit_url=_env("RATELIMIT_URL", ""),
+            forwarded_allow_ips=_env_list("FORWARDED_ALLOW_IPS"),
         )
-        s.check()
+        if validate:
+            s.check()
         return s
 
     @property

@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -119,12 +120,9 @@ def same_csrf(html: str) -> str:
     return _MASKED_CSRF.sub(r"\1CSRF", html)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; skipped (with the reason) without one."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (see README)")
+@contextmanager
+def fresh_postgres_database(base: str) -> Iterator[str]:
+    """A new, empty database on the server of ``base``, dropped afterwards; its URL."""
     name = f"tryg_test_{secrets.token_hex(4)}"
     admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -136,3 +134,20 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; skipped (with the reason) without one."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests need a server (see README)")
+    with fresh_postgres_database(base) as url:
+        yield url
+
+
+@pytest.fixture
+def second_postgres_url(postgres_url: str) -> Iterator[str]:
+    """Another fresh database on the same server (e.g. to restore a backup into)."""
+    with fresh_postgres_database(os.environ[PG_ENV]) as url:
+        yield url

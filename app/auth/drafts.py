@@ -31,6 +31,8 @@ KEEP_FOR = timedelta(days=1)
 MAX_PER_USER = 5
 # The forms of a plan and its contacts (app/plans/routes.py, app/contacts/routes.py).
 PLAN_WRITE = re.compile(r"/plans/\d+/[a-z0-9/]+")
+# The log's own writes: a new entry, an edit (app/diary/routes.py), offered back on /diary.
+DIARY_WRITE = re.compile(r"/diary(?:/\d+)?")
 # Fields a person types, with their labels; any other field (version, direction …) goes back
 # unchanged and unseen. The CSRF field is never kept.
 TYPED = {
@@ -42,8 +44,16 @@ TYPED = {
     "phone": N_("Phone number"),
     "knows": N_("What they know"),
     "code_word": N_("Code word"),
+    "what": N_("What happened?"),
+    "place": N_("Where?"),
+    "effect": N_("How did it affect you?"),
+    "witnesses": N_("Witnesses"),
+    "journal": N_("Police journal number"),
+    "officer": N_("Police officer"),
 }
-LONG = frozenset({"text", "knows"})  # shown as a textarea when offered back
+LONG = frozenset(
+    {"text", "knows", "what", "place", "effect", "witnesses"}
+)  # shown as a textarea when offered back
 NEVER = frozenset({"csrftoken"})
 
 
@@ -61,9 +71,9 @@ class Offered:
 
 
 def worth_keeping(path: str, form: FormData) -> list[tuple[str, str]] | None:
-    """The fields to keep for a plan or contact write, or None (not such a form, or nothing
-    typed in it)."""
-    if not PLAN_WRITE.fullmatch(path):
+    """The fields to keep for a plan, contact or log write, or None (not such a form, or
+    nothing typed in it)."""
+    if not (PLAN_WRITE.fullmatch(path) or DIARY_WRITE.fullmatch(path)):
         return None
     fields = [
         (name, value.strip() if name in TYPED else value)
@@ -102,9 +112,9 @@ def _offered(draft: Draft) -> Offered:
     return Offered(id=draft.id, path=draft.path, fields=fields)  # type: ignore[arg-type]
 
 
-def pending(session: Session, user_id: int, plan_id: int) -> list[Offered]:
-    """The user's drafts for this plan (and its contacts), newest first."""
-    prefix = f"/plans/{plan_id}/"
+def pending(session: Session, user_id: int, prefix: str) -> list[Offered]:
+    """The user's drafts for this plan (``/plans/7/``: and its contacts) or for the log
+    (``/diary``), newest first."""
     return [_offered(d) for d in _fresh(session, user_id) if d.path.startswith(prefix)]
 
 
@@ -129,10 +139,17 @@ def has_pending(engine: Engine, user_id: int) -> bool:
 
 
 def offered(request: Request) -> list[Offered]:
-    """The page extra ``kept_drafts()``: the signed-in user's drafts for this plan."""
+    """The page extra ``kept_drafts()``: the signed-in user's drafts for this plan, or on the
+    log's pages for the log."""
     user = request.scope.get("state", {}).get("user")
     plan_id = request.path_params.get("plan_id")
-    if user is None or plan_id is None:
+    if request.url.path.startswith("/diary"):
+        prefix = "/diary"
+    elif plan_id is not None:
+        prefix = f"/plans/{plan_id}/"
+    else:
+        return []
+    if user is None:
         return []
     with db.read_session(state.engine(request)) as session:
-        return pending(session, user.id, int(plan_id))
+        return pending(session, user.id, prefix)

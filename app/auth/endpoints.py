@@ -63,9 +63,11 @@ def endpoint(
     write: bool,
     prepare: Callable[[Request, User, Session, FormData], C],
     on_stale: Stale[C] | None = None,
+    read_form: Callable[[Request], Awaitable[FormData]] | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """A write reads the form (TABs become spaces; control characters are refused) on the
-    loop and runs in a write session; a read runs in a read session."""
+    loop and runs in a write session; a read runs in a read session. ``read_form`` replaces
+    the form reading (a file upload parsed in memory: app/diary/routes.py)."""
 
     def run(request: Request, user: User, form: FormData) -> Response:
         engine = state.engine(request)
@@ -90,7 +92,12 @@ def endpoint(
 
     async def route_endpoint(request: Request) -> Response:
         user = require(request, *roles)
-        form = inputs.clean_form(await request.form()) if write else FormData()
+        if not write:
+            form = FormData()
+        elif read_form is not None:
+            form = await read_form(request)
+        else:
+            form = inputs.clean_form(await request.form())
         return await run_in_threadpool(run, request, user, form)
 
     route_endpoint.__name__ = handler.__name__

@@ -64,6 +64,8 @@ class User(SQLModel, table=True):
     exit_signs_out: bool = False
     exit_shift: bool = True  # Shift pressed three times leaves (the button always does)
     disguise: str | None = Field(default=None, max_length=20)
+    # "Slet min konto" (app/rights/): a tombstone from then on, no name, no way in (0016).
+    erased_at: datetime | None = None
 
 
 class Passkey(SQLModel, table=True):

@@ -112,9 +112,17 @@ def describe(
             return _("%(who)s downloaded the plan.") % {"who": who or "?"}
         if event.detail == "contacts":
             return _("%(who)s read your contacts.") % {"who": who or "?"}
+        if event.detail == "actions":
+            return _("%(who)s read your action plan.") % {"who": who or "?"}
         return _("%(who)s read the plan.") % {"who": who or "?"}
     if action == "plan_changed":
         return _("%(who)s changed the plan.") % {"who": who or "?"}
+    if action == "diary_read":
+        return ngettext(
+            "%(who)s read your log.", "%(who)s read your log %(num)s times.", event.count
+        ) % {"who": who or "?", "num": event.count}
+    if action == "diary_written":
+        return _("%(who)s wrote in your log.") % {"who": who or "?"}
     if action == "grant_added":
         # Recorded with the caseworker as actor: it was she who typed the caseworker's code.
         return _("You gave %(who)s access to your plan.") % {"who": who or "?"}
@@ -293,7 +301,7 @@ def _since(auth: AuthSession) -> datetime:
 
 
 # Requests that never render a full page: nothing to preload for them.
-NO_PAGE = ("/sw.js", "/manifest.webmanifest", "/healthz", "/phone/copy")
+NO_PAGE = ("/sw.js", "/manifest.webmanifest", "/healthz", "/readyz", "/phone/copy")
 
 
 def preload(engine: Engine, user: User, auth: AuthSession, scope: Scope) -> list[Notice] | None:

@@ -172,7 +172,8 @@ class Current:
 @dataclass
 class Ended:
     """A cookie whose session no longer counts, and why: ``idle`` (the idle timeout),
-    ``lifetime`` (the absolute lifetime), ``ended`` (signed out elsewhere) or ``disabled``.
+    ``lifetime`` (the absolute lifetime), ``ended`` (signed out elsewhere), ``disabled`` or
+    ``erased`` (the account was erased: the phone wipes itself).
     The signed-out page says why; text typed before it is kept for the same user."""
 
     user_id: int
@@ -184,6 +185,8 @@ class Ended:
 
 def why_ended(auth: AuthSession, user: User, settings: Settings, moment: datetime) -> str | None:
     """None while the session counts; else the reason it stopped (whichever came first)."""
+    if user.erased_at is not None:  # the phone is told to wipe itself (app/rights/wipe.py)
+        return "erased"
     if user.disabled:
         return "disabled"
     if auth.ended_at is not None:

@@ -17,13 +17,14 @@ from app import i18n, inputs
 from app.auth import labels, stepup
 from app.auth.endpoints import Call, Reply, endpoint, plain_call
 from app.auth.models import Role
-from app.contacts import phones, queries
+from app.contacts import national, phones, queries
 from app.contacts.forms import alarm_for, clean_contact, draft_of, shown
 from app.contacts.models import Contact
 from app.i18n import N_, _
 from app.plans import queries as plan_queries
 from app.plans.once import Once
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
+from app.plans.views import FIRST_SCREEN
 from app.versions import StaleWrite
 from app.web import is_htmx
 
@@ -48,13 +49,12 @@ def page_url(plan_id: int) -> str:
 
 
 def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
-    # The alarm text is built here, so the request's language must be set first.
-    i18n.set_locale(i18n.choose_locale(call.request, call.user.locale))
-    contacts = queries.load(call.session, call.plan_id)
+    contacts = load_contacts(call)
     return {
         "access": call.access,
         "contacts": contacts,
         "hotlines": queries.granted_hotlines(call.session, call.plan_id),
+        "national_lines": national.LINES,
         "people": labels.changer_labels(call.session, {c.changed_by_id for c in contacts}),
         "alarm": alarm_for(contacts),
         "phone_display": phones.display,
@@ -62,6 +62,20 @@ def page_context(call: PlanCall, **extra: Any) -> dict[str, Any]:
         **DEFAULTS,
         **extra,
     }
+
+
+def load_contacts(call: PlanCall) -> list[Contact]:
+    # The alarm text is built from them, so the request's language must be set first.
+    i18n.set_locale(i18n.choose_locale(call.request, call.user.locale))
+    return queries.load(call.session, call.plan_id)
+
+
+def alarm_on_plan(call: PlanCall) -> dict[str, Any]:
+    """The alarm button on the first screen of the victim's plan, the same as on this page."""
+    return {"alarm": alarm_for(load_contacts(call))}
+
+
+FIRST_SCREEN.append(alarm_on_plan)
 
 
 def contact_list(call: PlanCall, status: int = 200, anchor: str = "", **extra: Any) -> Reply:

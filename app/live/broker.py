@@ -29,12 +29,13 @@ CHANNEL = "tryg_live"
 BUFFER = 200  # events kept per plan for Last-Event-ID replay
 QUEUE_LIMIT = 500  # a subscriber further behind than this is told to re-sync instead
 
-KINDS = frozenset({"section", "plan", "presence", "access"})
+KINDS = frozenset({"section", "plan", "presence", "access", "actions"})
 
 
 @dataclass(frozen=True)
 class Event:
     """``section``: re-fetch that section; ``plan``: the outline changed (re-fetch all);
+    ``actions``: the handleplan changed (its page re-fetches its body);
     ``presence``: who is here changed; ``access``: a grant changed (streams re-check)."""
 
     plan: int
@@ -176,6 +177,10 @@ class MemoryBroker:
     def publish(self, event: Event) -> None:
         self._to_hub(event)
 
+    def ready(self) -> bool:
+        """Whether events reach this process's pages (``/readyz``)."""
+        return self._loop is not None and not self._loop.is_closed()
+
 
 class PostgresBroker(MemoryBroker):
     """Several app processes on one PostgreSQL database: ``NOTIFY`` on publish, and one
@@ -200,6 +205,9 @@ class PostgresBroker(MemoryBroker):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
+
+    def ready(self) -> bool:
+        return super().ready() and self.listening.is_set()
 
     def publish(self, event: Event) -> None:
         try:
@@ -232,6 +240,7 @@ class PostgresBroker(MemoryBroker):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.listening.clear()
                 log.warning("live: listener lost its connection; retrying in %.1f s", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)

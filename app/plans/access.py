@@ -64,12 +64,16 @@ def read_access(request: Request, session: Session, user: User, how: str = "") -
     """The access check of every route that shows plan or contact content (the plan in the
     path): anyone but the victim is recorded as a read before anything is rendered."""
     access = plan_access(session, user, int(request.path_params["plan_id"]))
-    audit_read(request, access, how)
+    audit_read(request, access, how, action="plan_read")
     return access
 
 
 def audit_read(
-    request: Request, access: PlanAccess, how: str = "", session: Session | None = None
+    request: Request,
+    access: PlanAccess,
+    how: str = "",
+    session: Session | None = None,
+    action: str = "plan_read",
 ) -> None:
     """A read by anyone but the victim, folded (:func:`fold_read`). In ``session`` when the
     request writes anyway (a conflict or a refused form still shows the plan); otherwise in its
@@ -77,19 +81,22 @@ def audit_read(
     if access.is_victim:
         return
     if session is not None:
-        fold_read(request, session, access, how)
+        fold_read(request, session, access, how, action)
         return
     with db.write_session(state.engine(request)) as own:
-        fold_read(request, own, access, how)
+        fold_read(request, own, access, how, action)
 
 
-def fold_read(request: Request, session: Session, access: PlanAccess, how: str) -> None:
-    """One ``plan_read`` row per person and plan per :data:`READ_FOLD`, with a count: a
-    conditional UPDATE of the newest such row still in the window, else a new row."""
+def fold_read(
+    request: Request, session: Session, access: PlanAccess, how: str, action: str = "plan_read"
+) -> None:
+    """One ``plan_read`` (or ``diary_read``) row per person and plan per :data:`READ_FOLD`,
+    with a count: a conditional UPDATE of the newest such row still in the window, else a new
+    row."""
     newest = (
         select(AuditEvent.id)
         .where(
-            AuditEvent.action == "plan_read",
+            AuditEvent.action == action,
             AuditEvent.actor_id == access.user.id,
             AuditEvent.plan_id == access.plan.id,
             col(AuditEvent.at) >= now() - READ_FOLD,
@@ -104,7 +111,7 @@ def fold_read(request: Request, session: Session, access: PlanAccess, how: str) 
         .values(count=col(AuditEvent.count) + 1)
     )
     if folded.rowcount != 1:  # type: ignore[attr-defined]
-        _record(request, session, access, "plan_read", how)
+        _record(request, session, access, action, how)
 
 
 def audit_change(request: Request, session: Session, access: PlanAccess, what: str) -> None:

@@ -8,6 +8,7 @@ write is refused with 409 and the current text next to the one the user typed.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -29,7 +30,7 @@ from app.plans.models import MAX_TITLE, Item
 from app.plans.once import Once
 from app.plans.resource import STALE, PlanCall, conflict, respond, route, show
 from app.plans.template import DEFAULT_TEMPLATE
-from app.plans.views import page_context, section_context
+from app.plans.views import DOWNLOAD, page_context, section_context
 from app.versions import StaleWrite
 from app.web import is_htmx
 
@@ -43,9 +44,9 @@ def section(call: PlanCall, section_id: int, status: int = 200, **extra: Any) ->
         call,
         page=PAGE,
         partial=SECTION,
-        context=lambda c: page_context(c, **extra),
-        fragment=lambda c: section_context(c, section_id, **extra),
-        back=f"/plans/{call.plan_id}#section-{section_id}",
+        context=lambda c: page_context(c, edit_all=True, **extra),
+        fragment=lambda c: section_context(c, section_id, edit_section=section_id, **extra),
+        back=f"/plans/{call.plan_id}/edit#section-{section_id}",
         status=status,
     )
 
@@ -107,7 +108,13 @@ def my_plan(call: Call) -> Reply:
 
 
 def plan_page(call: PlanCall) -> Reply:
+    """The plan to read: a calm document, no per-item forms."""
     return show(PAGE, page_context)
+
+
+def edit_page(call: PlanCall) -> Reply:
+    """The whole plan in edit mode (a meeting; every editor without JavaScript)."""
+    return show(PAGE, lambda c: page_context(c, edit_all=True))
 
 
 def print_page(call: PlanCall) -> Reply:
@@ -117,18 +124,32 @@ def print_page(call: PlanCall) -> Reply:
 
 def download(call: PlanCall) -> Reply:
     body = queries.export(call.session, call.plan_id)
+    for part in DOWNLOAD:
+        body |= part(call)
     return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="noter.json"'})
 
 
 def section_fragment(call: PlanCall) -> Reply:
-    """One section as it is now (htmx "cancel"); without htmx, back to the plan page."""
-    section_id = call.param("section_id")
+    """One section as it is now, to read (htmx "done editing", live refresh); without htmx,
+    the plan page."""
+    return one_section(call, f"/plans/{call.plan_id}", edit=False)
+
+
+def section_editor(call: PlanCall) -> Reply:
+    """One section's editor in place (htmx "edit", "cancel", live refresh); without htmx, the
+    whole plan in edit mode."""
     if "closed" in call.request.query_params:  # "Cancel" in an editor: the soft marker goes
         mark_editing(call.request, call.plan_id, call.user, None)
+    return one_section(call, f"/plans/{call.plan_id}/edit", edit=True)
+
+
+def one_section(call: PlanCall, page: str, *, edit: bool) -> Reply:
+    section_id = call.param("section_id")
     if not is_htmx(call.request):  # shows nothing here: the plan page is the (audited) read
-        return RedirectResponse(f"/plans/{call.plan_id}#section-{section_id}", status_code=303)
+        return RedirectResponse(f"{page}#section-{section_id}", status_code=303)
     audit_read(call.request, call.access, "section")
-    return show(PAGE, lambda c: section_context(c, section_id), SECTION)
+    open_ = section_id if edit else None
+    return show(PAGE, lambda c: section_context(c, section_id, edit_section=open_), SECTION)
 
 
 def edit_form(call: PlanCall) -> Reply:
@@ -136,8 +157,9 @@ def edit_form(call: PlanCall) -> Reply:
     item = item_of(call)
     mark_editing(call.request, call.plan_id, call.user, item.id)
     if is_htmx(call.request):
-        return show(PAGE, lambda c: section_context(c, item.section_id, editing=item.id), SECTION)
-    return show(PAGE, lambda c: page_context(c, editing=item.id))
+        opened = partial(section_context, section_id=item.section_id, edit_section=item.section_id)
+        return show(PAGE, partial(opened, editing=item.id), SECTION)
+    return show(PAGE, lambda c: page_context(c, editing=item.id, edit_all=True))
 
 
 def confirm_delete(call: PlanCall) -> Reply:
@@ -206,7 +228,7 @@ def delete_item(call: PlanCall) -> Reply:
     changed(call, f"item={item.id} delete", item.section_id, item)
     if is_htmx(call.request):
         return section(call, item.section_id, deleted=item)
-    return show(PAGE, lambda c: page_context(c, deleted=item))
+    return show(PAGE, lambda c: page_context(c, deleted=item, edit_all=True))
 
 
 def restored_text(form: FormData) -> str | None:
@@ -244,7 +266,7 @@ def add_section(call: PlanCall) -> Reply:
             call,
             page=PAGE,
             partial=None,
-            context=lambda c: page_context(c, errors=errors, drafts=drafts),
+            context=lambda c: page_context(c, errors=errors, drafts=drafts, edit_all=True),
             back="",
             status=422,
         )
@@ -256,7 +278,7 @@ def add_section(call: PlanCall) -> Reply:
         changed(call, f"section={new.id} add")
         made = str(new.id)
     anchor = f"#section-{made}" if made else ""
-    return RedirectResponse(f"/plans/{call.plan_id}{anchor}", status_code=303)
+    return RedirectResponse(f"/plans/{call.plan_id}/edit{anchor}", status_code=303)
 
 
 def edit_section(call: PlanCall) -> Reply:
@@ -288,10 +310,12 @@ S = P + "/sections/{section_id:id}"
 routes = [
     Route("/plan", endpoint(my_plan, VICTIM, write=True, prepare=plain_call), name="my_plan"),
     route(P, plan_page, name="plan"),
+    route(P + "/edit", edit_page, read="edit"),
     route(P + "/print", print_page, read="print"),
     route(P + "/download", download, read="download"),
     route(P + "/sections", add_section, write=True),
     route(S, section_fragment, read=None),
+    route(S + "/edit", section_editor, read=None),
     route(S, edit_section, write=True, on_stale=stale),
     route(S + "/items", add_item, write=True),
     route(T, edit_item, write=True, on_stale=edit_conflict),

@@ -59,7 +59,7 @@ async def events(request: Request) -> Response:
         raise HTTPException(404)
     session_id: int = request.state.auth.id
     limit = shared.stream_limit(request)
-    if not limit.acquire(session_id):
+    if not await run_in_threadpool(limit.acquire, session_id):
         message = _("Too many open windows with this plan. Close some of them and reload.")
         return error_response(request, 429, message)
     broker = shared.broker(request)
@@ -123,6 +123,8 @@ async def events(request: Request) -> Response:
                 yield ServerSentEvent(id=event_id, event=event.name, data=event.payload())
         finally:
             hub.unsubscribe(sub)
+            # On the loop: one short call (memory, or one Redis round trip), and it must run
+            # even when the stream was cancelled, where an await would not.
             limit.release(session_id)
             with contextlib.suppress(Exception):
                 await run_in_threadpool(presence.leave, engine, stream)

@@ -360,9 +360,9 @@ DEFAULT_TEMPLATE: tuple[TemplateSection, ...] = (
         en="Legal steps",
         items=_items(
             (
-                "Stalking er en forbrydelse efter straffeloven § 242. "
+                "Stalking er strafbart efter straffelovens § 242 (fra 1. januar 2022). "
                 "Jeg kan anmelde det til politiet.",
-                "Stalking is a crime under the Danish Criminal Code (straffeloven § 242). "
+                "Stalking is a crime under the Danish Criminal Code § 242 (since 1 January 2022). "
                 "I can report it to the police.",
             ),
             (

@@ -19,13 +19,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app import audit, db, inputs, state
-from app.auth import codes, issuing
+from app.auth import codes, issuing, retention
 from app.auth.access import require
 from app.auth.models import Role, User
 from app.i18n import _
 from app.i18n import current_locale as locale
 from app.plans.access import active_grant, granted_victims
 from app.plans.queries import create_plan, plan_of, template_for
+from app.sharing.caseload import extras as caseload_extras
 from app.web import form_endpoint, render
 
 
@@ -38,17 +39,29 @@ def _my_victim(session: Session, caseworker: User, person_id: int) -> User:
     return person  # type: ignore[return-value]
 
 
-def _people_context(session: Session, caseworker: User) -> dict[str, Any]:
-    """The caseload: the people whose plans are granted to this caseworker, names only."""
+def _people_context(request: Request, session: Session, caseworker: User) -> dict[str, Any]:
+    """The caseload: the people whose plans are granted to this caseworker, names only; those
+    who have not used their account for a long time are flagged (app/auth/retention.py)."""
     caseload = granted_victims(session, caseworker.id)  # type: ignore[arg-type]
-    counts = issuing.passkey_counts(session, [v.id for _plan, v in caseload])  # type: ignore[misc]
-    return {"caseload": caseload, "counts": counts, "errors": {}, "name": ""}
+    ids = [v.id for _plan, v in caseload]
+    counts = issuing.passkey_counts(session, ids)  # type: ignore[arg-type]
+    days = state.settings(request).unused_account_days
+    unused = retention.unused(session, ids, days)  # type: ignore[arg-type]
+    return {
+        **caseload_extras(session, [plan.id for plan, _v in caseload]),  # type: ignore[misc]
+        "caseload": caseload,
+        "counts": counts,
+        "errors": {},
+        "name": "",
+        "unused": unused,
+        "unused_months": retention.months(days),
+    }
 
 
 def people(request: Request) -> Response:
     caseworker = require(request, Role.caseworker)
     with db.read_session(state.engine(request)) as session:
-        context = _people_context(session, caseworker)
+        context = _people_context(request, session, caseworker)
     return render(request, "auth/people.html", context)
 
 
@@ -57,7 +70,7 @@ def create_person(request: Request, form: FormData) -> Response:
     name, error = issuing.clean_name(inputs.text(form, "display_name", multiline=True))
     if error:
         with db.read_session(state.engine(request)) as session:
-            context = _people_context(session, caseworker)
+            context = _people_context(request, session, caseworker)
         context |= {"errors": {"display_name": _(error)}, "name": name}
         return render(request, "auth/people.html", context, status_code=400)
     with db.write_session(state.engine(request)) as session:

@@ -80,8 +80,17 @@
       target.querySelectorAll("form.item-edit").forEach(function (form) {
         if (form !== ownForm && !form.contains(source)) { keepEditor(form, task.fragment); }
       });
+      /* An editor opened in place (a <details> with an id: the handleplan's "Ret") stays open
+         with what it holds and the version it saw; its save then meets the conflict choice
+         when someone else changed the same row meanwhile. */
+      target.querySelectorAll("details[open][id]").forEach(function (open) {
+        if (ownForm && open.contains(ownForm)) { return; }
+        var incoming = byId(task.fragment, open.id);
+        if (incoming) { incoming.setAttribute("hx-preserve", ""); }
+      });
       target.querySelectorAll("textarea[id], input[type=text][id]").forEach(function (field) {
         if (field.closest("form.item-edit") || (ownForm && ownForm.contains(field))) { return; }
+        if (field.closest("details[open][id]")) { return; }  // kept with its editor, above
         if (field.value === field.defaultValue && field !== document.activeElement) { return; }
         var incoming = byId(task.fragment, field.id);
         if (incoming) { incoming.setAttribute("hx-preserve", ""); }

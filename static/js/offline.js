@@ -11,13 +11,22 @@
    Unlocking counts the attempt in IndexedDB *before* trying, so closing the tab mid-try does
    not reset the count; the 10th wrong attempt deletes the database.
 
-   Also here: "Slet alt på denne telefon" and sign-out delete caches and IndexedDB and
-   unregister the worker (no network needed) and, offline, leave a marker cookie that ends the
-   session at the next request online, and while offline every form is refused with
-   "Du er offline — ændringer kan ikke gemmes" (editing offline is not queued). */
+   The log written offline (issue 16 point 5): offline, the quick entry is sealed to the
+   server's public key (ECDH P-256 with a fresh key pair → HKDF-SHA256 → AES-GCM; the key is on
+   the form, app/diary/offline.py) and queued in its own database (QUEUE_DB), so a new PIN or
+   ten wrong ones never touch it. The queue holds the sealed bytes and a random key only; the
+   phone cannot read them back, not even with the PIN. It is sent, once per key, as soon as a
+   signed-in page of hers is online (the "online" event, or the next visit) and listed as
+   "Venter på netværk" meanwhile.
+
+   Also here: "Slet alt på denne telefon" and sign-out delete caches and IndexedDB (the queue
+   too) and unregister the worker (no network needed) and, offline, leave a marker cookie that
+   ends the session at the next request online, and while offline every other form is refused
+   with "Du er offline — ændringer kan ikke gemmes" (editing offline is not queued). */
 (function () {
   "use strict";
   var DB = "tryg-offline";
+  var QUEUE_DB = "tryg-queue";
   var STORE = "kv";
   var ITERATIONS = 600000;
   var MAX_ATTEMPTS = 10;
@@ -43,35 +52,42 @@
     });
   }
 
-  async function exists() {
+  async function exists(name) {
     if (!window.indexedDB) { return false; }
     if (!indexedDB.databases) { return true; }
     var all = await indexedDB.databases();
-    return all.some(function (d) { return d.name === DB; });
+    return all.some(function (d) { return d.name === (name || DB); });
   }
 
-  function open() {
-    var r = indexedDB.open(DB, 1);
+  function open(name) {
+    var r = indexedDB.open(name || DB, 1);
     r.onupgradeneeded = function () { r.result.createObjectStore(STORE, { keyPath: "id" }); };
     return request(r);
   }
 
-  async function get(id) {
-    if (!(await exists())) { return undefined; }  // reading must not create the database
-    var db = await open();
+  // Reading must not create the database: no database reads as `empty`.
+  async function read(name, job, empty) {
+    if (!(await exists(name))) { return empty; }
+    var db = await open(name);
     try {
-      return await request(db.transaction(STORE).objectStore(STORE).get(id));
+      return await request(job(db.transaction(STORE).objectStore(STORE)));
     } finally { db.close(); }
   }
 
-  async function put(value) {
-    var db = await open();
+  function get(id) {
+    return read(DB, function (store) { return store.get(id); }, undefined);
+  }
+
+  async function write(name, job) {
+    var db = await open(name);
     try {
       var tx = db.transaction(STORE, "readwrite");
-      tx.objectStore(STORE).put(value);
+      job(tx.objectStore(STORE));
       await transactionDone(tx);
     } finally { db.close(); }
   }
+
+  function put(value) { return write(DB, function (store) { store.put(value); }); }
 
   function deleteCopy() { return request(indexedDB.deleteDatabase(DB)); }
 
@@ -161,7 +177,7 @@
     }
     if (window.indexedDB) {
       var names = indexedDB.databases
-        ? (await indexedDB.databases()).map(function (d) { return d.name; }) : [DB];
+        ? (await indexedDB.databases()).map(function (d) { return d.name; }) : [DB, QUEUE_DB];
       names.forEach(function (name) { jobs.push(request(indexedDB.deleteDatabase(name))); });
     }
     if (navigator.serviceWorker) {
@@ -173,8 +189,191 @@
     await Promise.all(jobs);
   }
 
+  // ------------------------------------------------------------------ the log written offline
+
+  var SEAL = { name: "ECDH", namedCurve: "P-256" };
+  var SEAL_INFO = encoder.encode("tryg offline diary v1");
+  var SEAL_AAD = encoder.encode("diary.offline");
+  var ENTRY_FIELDS = ["when", "what", "place", "effect", "witnesses", "journal", "officer"];
+  var ENTRY_BOXES = ["key_example", "leave_out"];
+  // As app/diary/forms.py LIMITS: the most characters, and the message's data attribute.
+  var LIMITS = { what: [5000, "msgMaxWhat"], place: [1000, "msgMaxText"],
+    effect: [1000, "msgMaxText"], witnesses: [1000, "msgMaxText"], journal: [100, "msgMaxLine"],
+    officer: [100, "msgMaxLine"] };
+
+  function b64(bytes) {
+    var text = "";
+    for (var i = 0; i < bytes.length; i += 1) { text += String.fromCharCode(bytes[i]); }
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function unb64(text) {
+    var raw = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  }
+
+  // To the server's public key: a fresh ECDH key pair, HKDF-SHA256, AES-GCM (app/diary/offline.py).
+  async function seal(serverKey, plain) {
+    var server = await subtle.importKey("raw", unb64(serverKey), SEAL, false, []);
+    var pair = await subtle.generateKey(SEAL, false, ["deriveBits"]);
+    var epk = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
+    var shared = await subtle.deriveBits({ name: "ECDH", public: server }, pair.privateKey, 256);
+    var base = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+    var key = await subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: epk, info: SEAL_INFO }, base,
+      { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+    var iv = random(12);
+    var data = new Uint8Array(await subtle.encrypt(
+      { name: "AES-GCM", iv: iv, additionalData: SEAL_AAD }, key, plain));
+    return { epk: epk, iv: iv, data: data };
+  }
+
+  function queued() {
+    return read(QUEUE_DB, function (store) { return store.getAll(); }, []);
+  }
+
+  async function unqueue(id) {
+    await write(QUEUE_DB, function (store) { store.delete(id); });
+    if ((await queued()).length === 0) { await request(indexedDB.deleteDatabase(QUEUE_DB)); }
+  }
+
+  // The datetime-local value of now, in Danish wall-clock time (as the server fills it in).
+  function localNow(at) {
+    var now = parts(at || new Date());
+    return now.year + "-" + now.month + "-" + now.day + "T" + now.hour + ":" + now.minute;
+  }
+
+  async function queueEntry(form) {
+    var status = form.querySelector("[data-queue-status]");
+    var what = form.elements.what;
+    var when = form.elements.when;
+    // The server's own checks (app/diary/forms.py), here: the phone cannot fix a refused entry
+    // later, it cannot read it back. (A server clock behind the phone's may still refuse it.)
+    var problem = !what.value.trim() ? [what, form.dataset.msgEmpty]
+      : !when.value ? [when, form.dataset.msgWhen]
+      : when.value > localNow(new Date(Date.now() + 60000)) ? [when, form.dataset.msgFuture] : null;
+    Object.keys(LIMITS).forEach(function (name) {
+      var field = form.elements[name];
+      var limit = LIMITS[name];
+      if (!problem && field && field.value.length > limit[0]) {
+        problem = [field, form.dataset[limit[1]]];
+      }
+    });
+    if (problem) {
+      status.setAttribute("class", "error-message");
+      status.textContent = problem[1];
+      var more = problem[0].closest("details");  // »Flere oplysninger« may be folded
+      if (more) { more.open = true; }
+      problem[0].focus();
+      return;
+    }
+    var values = {};
+    ENTRY_FIELDS.forEach(function (name) {
+      if (form.elements[name]) { values[name] = form.elements[name].value; }
+    });
+    ENTRY_BOXES.forEach(function (name) {
+      if (form.elements[name] && form.elements[name].checked) { values[name] = "1"; }
+    });
+    var plain = encoder.encode(JSON.stringify(values));
+    var sealed = await seal(form.dataset.sealKey, plain);
+    plain.fill(0);
+    // The key makes a repeated send harmless (app/plans/once.py); it is the record's id too.
+    var key = b64(random(24));
+    await write(QUEUE_DB, function (store) {
+      store.put({ id: key, kid: form.dataset.sealKid, epk: sealed.epk, iv: sealed.iv,
+        data: sealed.data });
+    });
+    ENTRY_FIELDS.forEach(function (name) {
+      var field = form.elements[name];
+      if (!field) { return; }
+      field.value = name === "when" ? localNow() : "";
+      field.dispatchEvent(new Event("input", { bubbles: true }));  // the character counts
+    });
+    ENTRY_BOXES.forEach(function (name) {
+      if (form.elements[name]) { form.elements[name].checked = false; }
+    });
+    status.setAttribute("class", "notice");
+    status.textContent = form.dataset.msgQueued;
+    what.focus();
+    await showQueue();
+  }
+
+  // "Venter på netværk", one row per queued entry: nothing of its text (the phone cannot read it).
+  async function showQueue() {
+    var list = document.querySelector("[data-queue-list]");
+    if (!list) { return; }
+    var items = await queued();
+    list.textContent = "";
+    items.forEach(function () {
+      var row = el("li", "", { "class": "diary-entry", "data-queued": "" });
+      var line = el("p");
+      line.appendChild(el("span", list.dataset.msgWaiting, { "class": "tag" }));
+      line.appendChild(document.createTextNode(" " + list.dataset.msgWritten));
+      row.appendChild(line);
+      list.appendChild(row);
+    });
+    list.hidden = items.length === 0;
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrftoken]");
+    return field ? field.value : "";
+  }
+
+  // The log shows what arrived: in place with htmx, else by a reload; never while she types.
+  function showSent() {
+    document.documentElement.setAttribute("data-queue-sent", "");  // for tests: only *that*
+    var log = document.getElementById("diary");
+    var what = document.getElementById("new-what");
+    if (!log || (what && what.value)) {  // no list here, or she is typing: say it arrived
+      var form = document.querySelector("form[data-msg-sent]");
+      var status = form && form.querySelector("[data-queue-status]");
+      if (status) {
+        status.setAttribute("class", "notice");
+        status.textContent = form.dataset.msgSent;
+      }
+      return;
+    }
+    if (window.htmx) {
+      window.htmx.ajax("GET", window.location.pathname + window.location.search,
+        { target: "#diary", swap: "outerHTML" });
+    } else { window.location.reload(); }
+  }
+
+  async function sendAll() {
+    // Only from her own signed-in page: the server takes an entry from the victim only.
+    if (!navigator.onLine || !document.querySelector("[data-offline-victim]")) { return; }
+    var items = await queued();
+    var sent = 0;
+    for (var i = 0; i < items.length; i += 1) {
+      var item = items[i];
+      var body = new URLSearchParams({ form_key: item.id, kid: item.kid, epk: b64(item.epk),
+        iv: b64(item.iv), data: b64(item.data) });
+      var response = await fetch("/diary/offline", {
+        method: "POST", body: body, credentials: "same-origin", cache: "no-store",
+        redirect: "error", headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" }
+      }).catch(function () { return null; });
+      if (!response) { break; }  // the network went again: kept for the next chance
+      if (!response.ok) { continue; }  // refused: kept, never thrown away
+      await unqueue(item.id);
+      sent += 1;
+    }
+    if (sent) {
+      await showQueue();
+      showSent();
+    }
+  }
+
+  var sending = null;  // one send at a time: "online" and a page start may come together
+  function send() {
+    if (!sending) {
+      sending = sendAll().catch(function () {}).then(function () { sending = null; });
+    }
+    return sending;
+  }
+
   window.TrygOffline = { setUp: setUp, refresh: refresh, unlock: unlock, wipeAll: wipeAll,
-    ITERATIONS: ITERATIONS };
+    send: send, ITERATIONS: ITERATIONS };
 
   // ------------------------------------------------------------------ the unlock screen
 
@@ -364,7 +563,9 @@
   function offlineNotice(on) {
     var notice = document.querySelector("[data-offline-notice]");
     if (!notice || document.querySelector("[data-offline-page]")) { return; }
-    notice.textContent = on ? notice.dataset.msg : "";
+    // A page with the log's quick entry says that a new entry is kept (sealed) and sent later.
+    var log = document.querySelector("form[data-seal-key]");
+    notice.textContent = on ? (log ? notice.dataset.msgLog : notice.dataset.msg) : "";
     notice.hidden = !on;
   }
 
@@ -390,23 +591,46 @@
       });
       return;
     }
-    if (!navigator.onLine) {  // editing offline is refused, not queued
+    // The unlock screen's log form is queued always: that page is only shown without network.
+    if (!navigator.onLine || form.hasAttribute("data-queue-always")) {
+      // editing offline is refused, not queued; the log's quick entry is queued
       event.preventDefault();
       event.stopImmediatePropagation();
+      if (form.hasAttribute("data-seal-key") && subtle && window.indexedDB) {
+        queueEntry(form).catch(function () { offlineNotice(true); });
+        return;
+      }
       offlineNotice(true);
     }
   }, true);
 
   window.addEventListener("offline", function () { offlineNotice(true); });
-  window.addEventListener("online", function () { offlineNotice(false); });
+  window.addEventListener("online", function () {
+    offlineNotice(false);
+    if (subtle && window.indexedDB) { send(); }
+  });
+  // The log swapped in by htmx has an empty queue list: fill it again.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (window.indexedDB) { showQueue().catch(function () {}); }
+  });
 
   function start() {
     if (!navigator.onLine) { offlineNotice(true); }
     if (!subtle || !window.indexedDB) { return; }
     var main = document.querySelector("[data-offline-page]");
-    if (main) { offlinePage(main); return; }
+    if (main) {
+      var log = main.querySelector("form[data-queue-always]");
+      if (log) {
+        log.hidden = false;
+        log.elements.when.value = localNow();  // the page was stored long ago
+      }
+      showQueue().catch(function () {});
+      offlinePage(main);
+      return;
+    }
     var form = document.querySelector("[data-offline-setup]");
     if (form) { setupForm(form); }
+    showQueue().then(send).catch(function () {});
     var ownPlan = /^\/plans\/\d+(\/contacts)?\/?$/.test(window.location.pathname);
     if (ownPlan && navigator.onLine && document.querySelector("[data-offline-victim]")) {
       refresh().then(function (saved) {

@@ -43,9 +43,10 @@
     });
   }
 
-  // Registered from signed-in pages only: the page a wipe or sign-out lands on must not put
+  // Registered from signed-in pages and the open information pages (/info, public: the worker
+  // keeps them for offline reading) only: the page a wipe or sign-out lands on must not put
   // the worker straight back. Other pages (the offline page) still offer a waiting update.
-  var start = document.querySelector("[data-phone-user]")
+  var start = document.querySelector("[data-phone-user], [data-phone-keep]")
     ? sw.register("/sw.js", { scope: "/" }) : sw.getRegistration("/");
   start.then(function (registration) { if (registration) { watch(registration); } })
     .catch(function () {});

@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from tests.bench import auth, exit, foundation, live, phone, plans
+from tests.bench import auth, caseload, diary, exit, foundation, lighthouse, live, phone, plans
 from tests.bench.harness import Config, SectionResult
 from tests.bench.load import Generator, choose_generator
 from tests.bench.servers import REPO_ROOT
@@ -30,9 +30,12 @@ SECTIONS: dict[str, Section] = {
     "foundation": foundation.run,
     "auth": auth.run,
     "plans": plans.run,
+    "lighthouse": lighthouse.run,
     "live": live.run,
     "phone": phone.run,
     "exit": exit.run,
+    "diary": diary.run,
+    "caseload": caseload.run,
 }
 
 RESULTS_DIR = REPO_ROOT / "bench-results"

@@ -131,7 +131,8 @@ HTTP_COLUMNS = [
 
 
 def get_status(port: int, path: str, headers: Mapping[str, str]) -> int:
-    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=5.0)
+    # Generous: right after a load run the server may still be answering the last queued requests.
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=60.0)
     try:
         conn.request("GET", path, headers={"User-Agent": "tryg-bench", **headers})
         response = conn.getresponse()

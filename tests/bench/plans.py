@@ -373,9 +373,9 @@ class DemoPage:
     encoding: str
 
 
-def demo_page(db_path: Path) -> DemoPage:
-    """The demo victim's plan page (``python -m app demo``), fetched in process as she opens it."""
-    settings = bench_settings(db_path, 8000)
+def demo_session(db_path: Path, port: int) -> tuple[Settings, str]:
+    """The demo data (``python -m app demo``) and a fresh session of the demo victim."""
+    settings = bench_settings(db_path, port)
     crypto.configure(crypto.Cipher.from_settings(settings))
     engine = db.make_engine(settings.database_url)
     try:
@@ -386,6 +386,12 @@ def demo_page(db_path: Path) -> DemoPage:
             token = sessions.start(session, settings, victim, USER_AGENT)
     finally:
         engine.dispose()
+    return settings, token
+
+
+def demo_page(db_path: Path) -> DemoPage:
+    """The demo victim's plan page, fetched in process as she opens it."""
+    settings, token = demo_session(db_path, 8000)
     with TestClient(create_app(settings), follow_redirects=True) as client:
         client.cookies.set(sessions.cookie_name(settings), token)
         page = client.get("/plan", headers=GZIP)
@@ -464,6 +470,19 @@ def _error_lines(server: UvicornServer, limit: int = 3) -> list[str]:
     return lines[-limit:]
 
 
+def signed_in_target(
+    label: str, server: UvicornServer, path: str, session_cookie: str, csrf_cookie: str
+) -> Target:
+    """``path`` on ``server`` as a returning browser asks for it: session and CSRF cookies
+    (when the page set one) and Accept-Encoding: gzip."""
+    cookie = session_cookie
+    if csrf_cookie:  # a returning browser has its CSRF cookie already
+        cookie += f"; {CSRF_COOKIE}={csrf_cookie}"
+    return Target(
+        label, server.url(path), cpu=server.cpu_seconds, headers={"Cookie": cookie, **GZIP}
+    )
+
+
 def run(config: Config, generator: Generator) -> SectionResult:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tryg-bench-plans-")))
@@ -500,15 +519,13 @@ def run(config: Config, generator: Generator) -> SectionResult:
         ]
         for seeded, statements, server in prepared:
             server.start()
-            cookie = f"{seeded.cookie_name}={seeded.token}"
-            if statements.csrf_cookie:  # a returning browser has its CSRF cookie already
-                cookie += f"; {CSRF_COOKIE}={statements.csrf_cookie}"
             targets.append(
-                Target(
+                signed_in_target(
                     f"tryg: GET /plans/{{id}}, {seeded.total_items:,} items",
-                    server.url(f"/plans/{seeded.plan_id}"),
-                    cpu=server.cpu_seconds,
-                    headers={"Cookie": cookie, **GZIP},
+                    server,
+                    f"/plans/{seeded.plan_id}",
+                    f"{seeded.cookie_name}={seeded.token}",
+                    statements.csrf_cookie,
                 )
             )
         section = run_http_section(

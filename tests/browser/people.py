@@ -4,8 +4,9 @@ password fallback (passkey flows are tested on their own in test_passkey_flows.p
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -78,3 +79,25 @@ def passkey_checked(engine, user: User) -> None:  # type: ignore[no-untyped-def]
             .where(col(AuthSession.user_id) == user.id, col(AuthSession.ended_at).is_(None))
             .values(verified_at=now())
         )
+
+
+def edit_plan(page: Page, section: int = 0) -> Locator:
+    """The plan is read first (issue 14): open a section's editor as she would, with its
+    »Ret« (in place with htmx; without JavaScript the whole plan in edit mode). Returns the
+    section, open for editing."""
+    page.locator(".plan-section").nth(section).locator("[id^=edit-section-]").click()
+    opened = page.locator(".plan-section").nth(section)
+    expect(opened.get_by_label("Nyt punkt")).to_be_visible()
+    return opened
+
+
+def visit(base: str, user: User, url: str, then: Callable[[Page], None] | None = None):  # type: ignore[no-untyped-def]
+    """An axe ``setup``: sign ``user`` in, open ``url``, then do ``then`` on the page."""
+
+    def setup(page: Page) -> None:
+        sign_in(page, base, user)
+        page.goto(url)
+        if then:
+            then(page)
+
+    return setup

@@ -19,6 +19,7 @@ from sqlmodel import select
 from app import db
 from app.auth.models import Role, User
 from app.contacts.models import Contact, Hotline
+from tests.browser import people
 from tests.browser.people import passkey_checked, person, sign_in
 
 POSITION = {"latitude": 55.47664, "longitude": 8.45939}  # Esbjerg, Torvet
@@ -335,13 +336,7 @@ def test_axe_on_the_contact_pages(axe, live_server, engine):
     contacts = f"{base}/plans/{plan_id}/contacts"
 
     def visit(user: User, url: str, then=None):  # type: ignore[no-untyped-def]
-        def setup(page: Page) -> None:
-            sign_in(page, base, user)
-            page.goto(url)
-            if then:
-                then(page)
-
-        return setup
+        return people.visit(base, user, url, then)
 
     def open_editor(page: Page) -> None:
         contact(page, "Mor").locator("summary", has_text="Ret").click()

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from app import db
 from app.auth.models import AuthSession, Role
-from tests.browser.people import person, sign_in
+from tests.browser.people import edit_plan, person, sign_in
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -474,9 +474,9 @@ def test_a_session_that_ended_mid_htmx_request_leads_to_sign_in_without_a_new_en
     with page.expect_response(lambda r: r.url.endswith("/presence")):
         sign_in(page, live_server.url, victim)
     page.wait_for_url(f"{live_server.url}/plans/{plan_id}")
+    section = edit_plan(page)
     entries = page.evaluate("history.length")
     page.context.clear_cookies(name="tryg_session")  # the session timed out meanwhile
-    section = page.locator(".plan-section").first
     section.get_by_label("Nyt punkt").fill("Noget")
     section.get_by_role("button", name="Tilføj", exact=True).click()
     page.wait_for_url(f"{live_server.url}/login")

@@ -14,7 +14,7 @@ from app import db
 from app.auth.models import Role
 from app.contacts.models import Contact
 from app.plans.models import Item
-from tests.browser.people import person, sign_in
+from tests.browser.people import edit_plan, person, sign_in
 
 NARROW = {"width": 320, "height": 640}
 
@@ -60,7 +60,7 @@ def not_covered(page: Page, selector: str) -> None:
 def test_double_click_on_add_adds_one_item_with_javascript(page, live_server, engine, browser_log):
     victim, _plan = person(engine, Role.victim, "Dobbelt")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     section.get_by_label("Nyt punkt").fill("Kun én gang")
     section.get_by_role("button", name="Tilføj", exact=True).dblclick()
     expect(page.locator(".item-text", has_text="Kun én gang")).to_have_count(1)
@@ -77,6 +77,7 @@ def test_submitting_twice_without_javascript_adds_one_item(new_page, live_server
     page = new_page(java_script_enabled=False)
     victim, plan_id = person(engine, Role.victim, "UdenJS")
     sign_in(page, live_server.url, victim)
+    edit_plan(page)
     form = page.locator("form.add-item").first
     fields = {
         name: form.locator(f"input[name={name}]").get_attribute("value")
@@ -92,7 +93,7 @@ def test_submitting_twice_without_javascript_adds_one_item(new_page, live_server
     # ... and once more by the button itself, still with the same key.
     form.get_by_label("Nyt punkt").fill("Sendt to gange")
     form.get_by_role("button", name="Tilføj", exact=True).click()
-    page.wait_for_url(re.compile(rf"/plans/{plan_id}#section-\d+$"))
+    page.wait_for_url(re.compile(rf"/plans/{plan_id}/edit#section-\d+$"))
     expect(page.locator(".item-text", has_text="Sendt to gange")).to_have_count(1)
     assert items_with(engine, "Sendt to gange") == 1
 
@@ -139,7 +140,7 @@ def test_a_bad_review_date_keeps_the_form_open_and_takes_the_focus(
     page = new_page(java_script_enabled=javascript)
     victim, _plan = person(engine, Role.victim, "Dato")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     section.locator(".section-edit summary").click()
     section.get_by_label("Overskrift").fill("Når det brænder på")
     section.get_by_label(re.compile("^Gennemgås senest")).fill("næste uge")
@@ -161,6 +162,7 @@ def test_a_bad_review_date_keeps_the_form_open_and_takes_the_focus(
 def test_an_empty_new_section_takes_the_focus_to_its_field(page, live_server, engine):
     victim, _plan = person(engine, Role.victim, "Afsnit")
     sign_in(page, live_server.url, victim)
+    page.get_by_role("link", name="Rediger hele planen").click()
     page.get_by_role("button", name="Tilføj afsnit").click()  # a plain form: the page again
     field = page.locator("#new-section")
     expect(field).to_be_focused()
@@ -173,7 +175,7 @@ def test_axe_on_a_refused_heading_form(axe, live_server, engine):
 
     def refused(page: Page) -> None:
         sign_in(page, live_server.url, victim)
-        section = page.locator(".plan-section").first
+        section = edit_plan(page)
         section.locator(".section-edit summary").click()
         section.get_by_label(re.compile("^Gennemgås senest")).fill("i morgen")
         section.locator(".section-edit").get_by_role("button", name="Gem").click()
@@ -185,7 +187,7 @@ def test_axe_on_a_refused_heading_form(axe, live_server, engine):
 def test_a_long_paste_is_kept_counted_and_explained(page, live_server, engine):
     victim, _plan = person(engine, Role.victim, "Lang")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     field = section.get_by_label("Nyt punkt")
     count = section.locator(".count").first
     expect(count).to_have_text("0 / 500 tegn")
@@ -206,7 +208,7 @@ def test_a_long_paste_is_kept_counted_and_explained(page, live_server, engine):
 def test_a_body_too_large_becomes_a_message_at_the_field(page, live_server, engine):
     victim, _plan = person(engine, Role.victim, "Stor")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     heading = section.locator("h2").inner_text()
     huge = "ø" * 40_000  # 80,000 bytes in UTF-8, more for the form encoding: over the limit
     field = section.get_by_label("Nyt punkt")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from app import db
 from app.auth.models import Role
 from app.plans.models import Item
-from tests.browser.people import person, sign_in
+from tests.browser.people import edit_plan, person, sign_in
 from tests.browser.test_form_flows import NARROW, add_contact, no_horizontal_scroll, not_covered
 
 # ---------------------------------------------------------------- the conflict page
@@ -20,7 +20,7 @@ from tests.browser.test_form_flows import NARROW, add_contact, no_horizontal_scr
 
 def make_conflict(page: Page, engine, plan_id: int, mine: str) -> int:
     """Open the first item's editor, let someone else save first, then save: the conflict."""
-    item = page.locator(".item").first
+    item = edit_plan(page).locator(".item").first
     item_id = int(item.get_attribute("id").removeprefix("item-"))
     item.get_by_role("link", name=re.compile("^Ret")).click()
     item.get_by_label("Tekst").fill(mine)
@@ -73,7 +73,7 @@ def test_every_editor_fits_320_px(new_page, live_server, engine):
     victim, plan_id = person(engine, Role.victim, "Smal")
     sign_in(page, live_server.url, victim)
     no_horizontal_scroll(page)
-    item = page.locator(".item").first
+    item = edit_plan(page).locator(".item").first
     item_id = item.get_attribute("id").removeprefix("item-")
     item.get_by_role("link", name=re.compile("^Ret")).click()
     editor = page.locator(f"#editor-{item_id}")
@@ -105,6 +105,7 @@ def test_the_editor_with_the_stale_edit_notice_fits_320_px(new_page, live_server
     phone, other = new_page(viewport=NARROW), new_page()
     for p in (phone, other):
         sign_in(p, live_server.url, victim)
+        edit_plan(p)
     expect(phone.locator("#live")).to_have_attribute("data-live", "on", timeout=10_000)
     item = phone.locator(".item").first
     item_id = item.get_attribute("id").removeprefix("item-")
@@ -123,7 +124,7 @@ def test_the_editor_with_the_stale_edit_notice_fits_320_px(new_page, live_server
 def test_danger_and_primary_buttons_look_different_from_cancel(page, live_server, engine):
     victim, plan_id = person(engine, Role.victim, "Farve")
     sign_in(page, live_server.url, victim)
-    item_id = page.locator(".item").first.get_attribute("id").removeprefix("item-")
+    item_id = edit_plan(page).locator(".item").first.get_attribute("id").removeprefix("item-")
     page.goto(f"{live_server.url}/plans/{plan_id}/items/{item_id}/delete")
     background = "el => getComputedStyle(el).backgroundColor"
     delete = page.get_by_role("button", name="Slet").evaluate(background)
@@ -154,7 +155,7 @@ def test_the_exit_bar_never_covers_the_focused_control(page, live_server, engine
 def test_focus_follows_save_move_to_last_and_undo(page, live_server, engine):
     victim, _plan = person(engine, Role.victim, "Fokus2")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     item_id = section.locator(".item").first.get_attribute("id").removeprefix("item-")
     # Save: focus on the item's "Edit" again
     page.locator(f"#edit-{item_id}").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, Request, expect
 
 from app.auth.models import Role
 from app.settings import HTMX_VERSION
-from tests.browser.people import person, sign_in
+from tests.browser.people import edit_plan, person, sign_in
 
 PAGES = ["/", "/quick-exit", "/ingen-side-her"]  # the last one is a 404
 PHONE = {"width": 390, "height": 844}
@@ -241,7 +241,7 @@ def test_htmx_swaps_on_the_plan_violate_no_csp_directive(
     sign_in(page, live_server.url, victim)
     page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
     page.wait_for_function("typeof window.htmx === 'object'")
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
         section.locator(".item").first.get_by_role("button", name="Gjort").click()
     section = page.locator(".plan-section").first

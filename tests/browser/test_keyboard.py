@@ -4,12 +4,18 @@ typing — no mouse, no clicks — and the one live region speaks once per event
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from app import db
+from app.auth import codes
 from app.auth.models import Role
-from tests.browser.people import PASSWORD, person
+from app.clock import now
+from app.settings import Settings
+from app.sharing.models import ShareCode
+from tests.browser.people import PASSWORD, passkey_checked, person
 
 PHONE = {"width": 390, "height": 844}
 WATCH_LIVE_REGION = """() => {
@@ -40,6 +46,16 @@ def sign_in_by_keyboard(page: Page, base: str, username: str) -> None:
     page.keyboard.press("Enter")
 
 
+def add_contact_by_keyboard(page: Page, name: str, phone: str) -> None:
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Tilføj kontakt"))
+    tab_to(page, form.get_by_label("Navn"))
+    page.keyboard.type(name)
+    tab_to(page, form.get_by_label("Telefonnummer"))
+    page.keyboard.type(phone)
+    tab_to(page, form.get_by_role("button", name="Tilføj kontakt"))
+    page.keyboard.press("Enter")
+
+
 @pytest.fixture
 def signed_in_by_keyboard(new_page, live_server, engine) -> tuple[Page, int]:  # type: ignore[no-untyped-def]
     """A victim on a phone, signed in with the keyboard alone, on her plan."""
@@ -54,6 +70,12 @@ def test_a_victim_signs_in_and_edits_her_plan_with_the_keyboard_alone(signed_in_
     page, _plan_id = signed_in_by_keyboard
     section = page.locator(".plan-section").first
     page.evaluate(WATCH_LIVE_REGION)
+
+    # The plan is read first: the section's »Ret« opens its editor in place.
+    tab_to(page, section.locator("[id^=edit-section-]"))
+    page.keyboard.press("Enter")
+    expect(section.get_by_label("Nyt punkt")).to_be_visible()
+    expect(section.locator("summary").first).to_be_focused()
 
     # Add
     tab_to(page, section.get_by_label("Nyt punkt"))
@@ -105,13 +127,7 @@ def test_a_contact_is_added_and_the_alarm_reached_with_the_keyboard_alone(
 ):
     page, plan_id = signed_in_by_keyboard
     page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
-    form = page.locator("form").filter(has=page.get_by_role("button", name="Tilføj kontakt"))
-    tab_to(page, form.get_by_label("Navn"))
-    page.keyboard.type("Sara")
-    tab_to(page, form.get_by_label("Telefonnummer"))
-    page.keyboard.type("12 34 56 78")
-    tab_to(page, form.get_by_role("button", name="Tilføj kontakt"))
-    page.keyboard.press("Enter")
+    add_contact_by_keyboard(page, "Sara", "12 34 56 78")
     expect(page.get_by_role("heading", name="Sara")).to_be_visible()
     # Every contact's call link is a Tab stop with the number to call.
     call = page.get_by_role("link", name=re.compile("^Ring.*Sara"))
@@ -142,3 +158,97 @@ def test_focus_starts_where_the_answer_is(new_page, live_server, engine):
     expect(page.get_by_label("Adgangskode")).to_have_attribute("aria-invalid", "true")
     page.goto(f"{live_server.url}/findes-ikke")
     expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+WATCH_EVERY_LIVE_REGION = """() => {
+  window.spoken = [];
+  (window.watchers || []).forEach((w) => w.disconnect());
+  window.watchers = [];
+  const regions = document.querySelectorAll('[aria-live], [role=status], [role=alert]');
+  regions.forEach((el, n) => {
+    const name = el.id || el.getAttribute('data-exit-status') !== null && 'exit-status' || 'r' + n;
+    const note = () => {
+      const text = el.textContent.trim();
+      if (text) { window.spoken.push(name + ': ' + text); }
+    };
+    const watcher = new MutationObserver(note);
+    watcher.observe(el, { childList: true, characterData: true, subtree: true });
+    window.watchers.push(watcher);
+  });
+}"""
+
+
+def spoken_after(page: Page, count: int) -> list[str]:
+    """What the live regions said, once ``count`` things were said and a moment passed in which
+    a repeat would have come."""
+    page.wait_for_function(f"() => window.spoken.length >= {count}")
+    page.wait_for_timeout(700)
+    return page.evaluate("window.spoken")  # type: ignore[no-any-return]
+
+
+def test_she_gives_and_takes_back_access_with_the_keyboard_alone(new_page, live_server, engine):
+    anna, _ = person(engine, Role.caseworker, "Anna", org="Esbjerg Lokalpoliti")
+    victim, _plan_id = person(engine, Role.victim, "Maja")
+    code = codes.new_code()
+    with db.write_session(engine) as session:
+        session.add(
+            ShareCode(
+                caseworker_id=anna.id,
+                code_hash=codes.code_hash(Settings().secret_key, code),
+                expires_at=now() + timedelta(minutes=15),
+            )
+        )
+    page = new_page(viewport=PHONE)
+    sign_in_by_keyboard(page, live_server.url, victim.username)  # type: ignore[arg-type]
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    passkey_checked(engine, victim)  # who sees the plan: after a passkey check only
+    page.goto(f"{live_server.url}/plan/sharing")
+
+    tab_to(page, page.get_by_label("Kode"))
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Adgangen er givet.")).to_be_focused()
+    expect(page.locator(".item-list")).to_contain_text("Anna")
+
+    take_back = page.get_by_role("button", name=re.compile("^Tag adgangen tilbage.*Anna"))
+    tab_to(page, take_back)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Ingen andre kan se din plan lige nu.")).to_be_visible()
+    expect(page.locator(":focus")).to_have_class(re.compile("notice"))
+
+
+def test_she_leaves_her_plan_by_the_skip_link(signed_in_by_keyboard, cdn):
+    page, _plan_id = signed_in_by_keyboard
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Forlad siden hurtigt")
+    page.keyboard.press("Enter")
+    page.wait_for_url(cdn.exit_url)
+    expect(page).to_have_title("Vejret")
+
+
+def test_each_live_region_speaks_once_per_event(signed_in_by_keyboard, live_server):
+    page, plan_id = signed_in_by_keyboard
+    page.goto(f"{live_server.url}/plans/{plan_id}/contacts")
+    page.evaluate(WATCH_EVERY_LIVE_REGION)
+
+    # A contact added: one announcement.
+    add_contact_by_keyboard(page, "Sara", "12 34 56 78")
+    expect(page.get_by_role("heading", name="Sara")).to_be_visible()
+    said = spoken_after(page, 1)
+    assert said == ["announce: Kontakten er tilføjet."], said
+
+    # A refused form: its error once.
+    page.evaluate(WATCH_EVERY_LIVE_REGION)
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Tilføj kontakt"))
+    tab_to(page, form.get_by_role("button", name="Tilføj kontakt"))
+    page.keyboard.press("Enter")
+    said = spoken_after(page, 1)
+    assert len(said) == 1, said
+
+    # One Shift press: the quick exit's count, once.
+    page.evaluate(WATCH_EVERY_LIVE_REGION)
+    page.locator("h1").evaluate("(el) => el.setAttribute('tabindex', '-1')")
+    page.locator("h1").focus()
+    page.keyboard.press("Shift")
+    said = spoken_after(page, 1)
+    assert len(said) == 1 and said[0].startswith("exit-status"), said

@@ -15,7 +15,7 @@ from app import db
 from app.auth.models import Role
 from app.plans.models import Grant, Item
 from tests.browser.conftest import DESKTOP
-from tests.browser.people import passkey_checked, person, sign_in
+from tests.browser.people import edit_plan, passkey_checked, person, sign_in
 
 ITEM_TEXT = "Jeg ringer til Lone, hvis han står ved døren"
 
@@ -38,11 +38,17 @@ def meeting(new_page, live_server, engine):  # type: ignore[no-untyped-def]
     laptop = new_page(viewport=DESKTOP)
     sign_in(phone, base, victim)
     sign_in(laptop, base, caseworker)
-    laptop.goto(f"{base}/plans/{plan_id}")
-    phone.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
+    laptop.goto(f"{base}/plans/{plan_id}/edit")  # in a meeting: the whole plan in edit mode
+    phone.wait_for_url(re.compile(rf"/plans/{plan_id}$"))  # she reads it
     connected(phone)
     connected(laptop)
     return phone, laptop, plan_id, victim, caseworker
+
+
+def editing_all(page: Page) -> None:
+    page.get_by_role("link", name="Rediger hele planen").click()
+    page.wait_for_url(re.compile(r"/plans/\d+/edit$"))
+    connected(page)
 
 
 def test_changes_in_one_screen_appear_in_the_other(meeting, browser_log):  # type: ignore[no-untyped-def]
@@ -55,10 +61,12 @@ def test_changes_in_one_screen_appear_in_the_other(meeting, browser_log):  # typ
         re.compile(r"Anna, Esbjerg Lokalpoliti \d+ er her")
     )
 
-    # The caseworker adds an item: it appears on the phone.
+    # The caseworker adds an item: it appears on the phone, where she reads the plan.
     first_section(laptop).get_by_label("Nyt punkt").fill(ITEM_TEXT)
     first_section(laptop).get_by_role("button", name="Tilføj", exact=True).click()
     expect(first_section(phone).locator(".item-text").last).to_have_text(ITEM_TEXT)
+    expect(first_section(phone).locator("form")).to_have_count(0)  # still the reading view
+    edit_plan(phone)
 
     # The victim edits it: the laptop sees the new text, and while the victim's editor is open
     # the laptop shows a soft marker on that item.
@@ -115,6 +123,7 @@ def test_ones_own_change_coming_back_on_the_stream_keeps_the_undo(meeting):  # t
     shows it: the undo, with keyboard focus on it, must not vanish when the stream catches up
     (it did when the echo re-fetched the section after the delete's own answer)."""
     phone, laptop, _plan_id, _victim, _caseworker = meeting
+    editing_all(phone)
     phone.evaluate(COUNT_REFRESHES)
     items = first_section(phone).locator(".item").count()
     phone.once("dialog", lambda d: d.accept())
@@ -140,7 +149,7 @@ def test_ones_own_change_coming_back_on_the_stream_keeps_the_undo(meeting):  # t
 
 def test_a_draft_survives_the_other_persons_change(meeting):  # type: ignore[no-untyped-def]
     phone, laptop, _plan_id, _victim, _caseworker = meeting
-    draft = first_section(phone).get_by_label("Nyt punkt")
+    draft = edit_plan(phone).get_by_label("Nyt punkt")
     draft.fill("Halvt skrevet")
     first_section(laptop).get_by_label("Nyt punkt").fill("Fra Anna")
     first_section(laptop).get_by_role("button", name="Tilføj", exact=True).click()
@@ -150,7 +159,7 @@ def test_a_draft_survives_the_other_persons_change(meeting):  # type: ignore[no-
 
 def test_concurrent_edits_of_one_item_end_in_a_choice(meeting, engine):  # type: ignore[no-untyped-def]
     phone, laptop, _plan_id, _victim, _caseworker = meeting
-    first = first_section(phone).locator(".item").first
+    first = edit_plan(phone).locator(".item").first
     # Both open the same item's editor.
     first.get_by_role("link", name=re.compile("^Ret")).click()
     lap_item = first_section(laptop).locator(".item").first
@@ -178,7 +187,7 @@ def test_concurrent_edits_of_one_item_end_in_a_choice(meeting, engine):  # type:
 
 def test_an_item_deleted_while_edited_can_be_restored(meeting):  # type: ignore[no-untyped-def]
     phone, laptop, _plan_id, _victim, _caseworker = meeting
-    first = first_section(phone).locator(".item").first
+    first = edit_plan(phone).locator(".item").first
     first.get_by_role("link", name=re.compile("^Ret")).click()
     first.get_by_label("Tekst").fill("Min nye tekst")
     laptop.once("dialog", lambda d: d.accept())
@@ -222,7 +231,7 @@ def test_without_javascript_a_stale_save_still_meets_the_conflict_page(  # type:
     page = new_page(java_script_enabled=False)
     base = live_server.url
     sign_in(page, base, victim)
-    page.goto(f"{base}/plans/{plan_id}")
+    page.goto(f"{base}/plans/{plan_id}/edit")
     item = page.locator(".item").first
     item.get_by_role("link", name=re.compile("^Ret")).click()
     with db.write_session(engine) as s:  # someone else saves in between
@@ -247,7 +256,7 @@ def test_with_the_stream_blocked_the_plan_still_works_and_says_it_is_not_live(  
     expect(page.locator("[data-live-status]")).to_have_text(
         "Forbindelsen blev afbrudt. Prøver igen …"
     )
-    section = first_section(page)
+    section = edit_plan(page)
     section.get_by_label("Nyt punkt").fill("Uden live-forbindelse")
     section.get_by_role("button", name="Tilføj", exact=True).click()
     expect(first_section(page).locator(".item-text").last).to_have_text("Uden live-forbindelse")
@@ -293,7 +302,7 @@ def test_someone_joining_is_announced_once(new_page, live_server, engine):  # ty
     )
     laptop = new_page(viewport=DESKTOP)
     sign_in(laptop, base, caseworker)
-    laptop.goto(f"{base}/plans/{plan_id}")
+    laptop.goto(f"{base}/plans/{plan_id}/edit")
     connected(laptop)
     expect(phone.locator("#presence")).to_contain_text("Anna, Esbjerg Lokalpoliti")
     phone.wait_for_function("() => window.said.length >= 1")

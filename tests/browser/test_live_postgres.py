@@ -41,7 +41,7 @@ def test_an_edit_through_one_process_appears_in_a_browser_on_the_other(postgres_
         expect(phone.locator("#live")).to_have_attribute("data-live", "on")
         laptop = new_page(viewport=DESKTOP)  # the caseworker, on process A
         sign_in(laptop, a, caseworker)
-        laptop.goto(f"{a}/plans/{plan_id}")
+        laptop.goto(f"{a}/plans/{plan_id}/edit")  # in a meeting: the plan in edit mode
         expect(phone.locator("#presence")).to_contain_text("Anna")  # presence crosses too
         section = laptop.locator(".plan-section").first
         section.get_by_label("Nyt punkt").fill("Gemt gennem proces A")

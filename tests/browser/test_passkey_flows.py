@@ -57,7 +57,7 @@ def new_code(engine, settings, user: User) -> str:
 
 def enrol_in_browser(page: Page, base: str, code: str, nickname: str = "Min telefon") -> None:
     page.goto(f"{base}/enrol")
-    page.get_by_label("Kode", exact=True).fill(code)
+    page.get_by_label("Kode (skal udfyldes)", exact=True).fill(code)
     page.get_by_label("Navn på denne adgangsnøgle").fill(nickname)
     page.get_by_role("button", name="Opret adgangsnøgle").click()
     # A victim's first sign-in lands on the quick-exit explanation, which leads on to the plan.
@@ -133,14 +133,14 @@ def test_qr_link_fills_the_code_and_drops_it_from_the_address(page, live_server,
     victim = person(engine, Role.victim, "QR")[0]
     code = new_code(engine, live_server.settings, victim)
     page.goto(f"{live_server.url}/enrol#{code}")
-    expect(page.get_by_label("Kode", exact=True)).to_have_value(code)
+    expect(page.get_by_label("Kode (skal udfyldes)", exact=True)).to_have_value(code)
     assert "#" not in page.url
 
 
 def test_wrong_code_is_explained_in_danish(page, live_server):
     Authenticator(page)
     page.goto(f"{live_server.url}/enrol")
-    page.get_by_label("Kode", exact=True).fill("ACDEF-GHJKM")
+    page.get_by_label("Kode (skal udfyldes)", exact=True).fill("ACDEF-GHJKM")
     page.get_by_role("button", name="Opret adgangsnøgle").click()
     expect(page.locator("form[data-passkey=enrol] [data-passkey-status]")).to_contain_text(
         "Koden er forkert"
@@ -151,7 +151,9 @@ def test_passkey_without_user_verification_is_refused(page, live_server, engine)
     victim = person(engine, Role.victim, "UV")[0]
     Authenticator(page, hasUserVerification=False, isUserVerified=False)
     page.goto(f"{live_server.url}/enrol")
-    page.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, victim))
+    page.get_by_label("Kode (skal udfyldes)", exact=True).fill(
+        new_code(engine, live_server.settings, victim)
+    )
     page.get_by_role("button", name="Opret adgangsnøgle").click()
     expect(page.locator("form[data-passkey=enrol] [data-passkey-status]")).not_to_be_empty()
     assert page.url.endswith("/enrol")
@@ -353,7 +355,9 @@ def test_an_admin_code_removes_the_caseworkers_old_passkeys_and_tells_her(
     laptop, desk, phone = new_page(), new_page(), new_page()
     old_key = Authenticator(laptop)
     laptop.goto(f"{base}/enrol")
-    laptop.get_by_label("Kode", exact=True).fill(new_code(engine, live_server.settings, sofie))
+    laptop.get_by_label("Kode (skal udfyldes)", exact=True).fill(
+        new_code(engine, live_server.settings, sofie)
+    )
     laptop.get_by_role("button", name="Opret adgangsnøgle").click()
     laptop.wait_for_url(f"{base}/people")
 

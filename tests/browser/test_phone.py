@@ -173,6 +173,7 @@ def test_offline_copy_unlocks_counts_down_and_wipes_on_the_tenth(
         assert secret not in dump, secret
 
     # Offline, editing is refused in Danish.
+    page.goto(f"{base}/plans/{plan_id}/edit")
     page.context.set_offline(True)
     page.locator("form.add-item textarea").first.fill("Nyt punkt offline")
     page.locator("form.add-item button[type=submit]").first.click()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from app import db
 from app.auth.models import Role
 from app.plans.models import Item
-from tests.browser.people import passkey_checked, person, sign_in
+from tests.browser.people import edit_plan, passkey_checked, person, sign_in
 
 
 def item_texts(page: Page, section: Any) -> list[str]:
@@ -33,6 +33,8 @@ def test_victim_adds_edits_ticks_reorders_and_deletes_an_item(
     section = page.locator(".plan-section").first
     expect(section.locator("h2")).to_have_text("Når jeg er i akut fare")
     history_before = page.evaluate("history.length") if javascript else None
+    expect(section.locator("form")).to_have_count(0)  # read first: no forms
+    section = edit_plan(page)
 
     # Add
     section.get_by_label("Nyt punkt").fill("Jeg løber hen til Netto på hjørnet")
@@ -96,7 +98,7 @@ def test_caseworker_and_victim_see_each_others_changes_after_reload(new_page, li
     laptop.get_by_role("link", name=re.compile("Åbn plan")).click()
     laptop.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
     expect(laptop.locator("h1")).to_have_text("Sikkerhedsplan for Maja")
-    section = laptop.locator(".plan-section").first
+    section = edit_plan(laptop)
     section.get_by_label("Nyt punkt").fill("Kodeordet er 'blå cykel'")
     section.get_by_role("button", name="Tilføj", exact=True).click()
     expect(laptop.locator(".item-text", has_text="blå cykel")).to_have_count(1)
@@ -126,6 +128,7 @@ def test_conflict_shows_both_texts(new_page, live_server, engine):
     first, second = new_page(), new_page()
     for p in (first, second):
         sign_in(p, live_server.url, victim)
+        edit_plan(p)
     for p, text in ((first, "Fra telefon A"), (second, "Fra telefon B")):
         item = p.locator(".item").first
         item.get_by_role("link", name=re.compile("^Ret")).click()
@@ -140,7 +143,9 @@ def test_conflict_shows_both_texts(new_page, live_server, engine):
     )
 
 
-@pytest.mark.parametrize("path", ["", "/print", "/items/first/delete", "sharing", "activity"])
+@pytest.mark.parametrize(
+    "path", ["", "/edit", "/print", "/items/first/delete", "sharing", "activity"]
+)
 def test_axe_on_plan_pages(axe, live_server, engine, path):
     victim, plan_id = person(engine, Role.victim, "Axe")
     with db.read_session(engine) as session:
@@ -163,7 +168,7 @@ def test_axe_on_the_caseworker_view_and_the_conflict_page(axe, live_server, engi
 
     def caseworker_view(page: Page) -> None:
         sign_in(page, live_server.url, anna)
-        page.goto(f"{live_server.url}/plans/{plan_id}")
+        page.goto(f"{live_server.url}/plans/{plan_id}/edit")
         # Make the next save stale, then save: the conflict page.
         item = page.locator(".item").first
         item.get_by_role("link", name=re.compile("^Ret")).click()
@@ -201,7 +206,7 @@ def test_keyboard_focus_survives_htmx_swaps(page, live_server, engine):
     delete it lands on "Fortryd" — a keyboard or screen-reader user is never dropped."""
     victim, _plan = person(engine, Role.victim, "Fokus")
     sign_in(page, live_server.url, victim)
-    section = page.locator(".plan-section").first
+    section = edit_plan(page)
     first = section.locator(".item").first
     item_id = first.get_attribute("id").removeprefix("item-")
     page.locator(f"#down-{item_id}").focus()
@@ -224,7 +229,7 @@ def test_each_tick_button_is_named_by_its_item(new_page, live_server, engine):
     victim, plan_id = person(engine, Role.victim, "Maja")
     sign_in(page, live_server.url, victim)
     page.wait_for_url(re.compile(rf"/plans/{plan_id}$"))
-    items = page.locator(".plan-section").first.locator(".item")
+    items = edit_plan(page).locator(".item")
     for i in range(2):
         text = items.nth(i).locator(".item-text").inner_text().strip()
         button = items.nth(i).get_by_role("button", name=f"Gjort {text}", exact=True)

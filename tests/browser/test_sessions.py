@@ -76,9 +76,10 @@ def test_after_the_idle_timeout_the_page_says_why_and_offers_sign_in(  # type: i
     axe(f"{live_server.url}/login", setup=expired)
 
 
-def test_the_idle_warning_renews_the_session(new_page, short, short_engine, browser_log):  # type: ignore[no-untyped-def]
-    victim, plan_id = person(short_engine, Role.victim, "Advarsel")
-    page: Page = new_page()
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_idle_warning_renews_the_session(new_page, short, short_engine, browser_log, width):  # type: ignore[no-untyped-def]
+    victim, plan_id = person(short_engine, Role.victim, f"Advarsel {width}")
+    page: Page = new_page(viewport={"width": width, "height": 640})
     sign_in(page, short.url, victim)
     page.goto(f"{short.url}/plans/{plan_id}")
     warning = page.locator("form[data-idle]")
@@ -90,7 +91,10 @@ def test_the_idle_warning_renews_the_session(new_page, short, short_engine, brow
     )
     # Not modal: focus stays where it was, and the page is as wide as the phone.
     assert page.evaluate("document.activeElement && document.activeElement.tagName") == focused
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    button = warning.get_by_role("button", name="Bliv logget ind")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     with page.expect_request(lambda r: r.url.endswith("/session/renew")) as sent:
         warning.get_by_role("button", name="Bliv logget ind").click()
     assert sent.value.method == "POST"
@@ -131,7 +135,7 @@ def test_text_typed_when_the_session_ended_comes_back_after_signing_in(  # type:
     victim, plan_id = person(engine, Role.victim, "Skrev videre")
     page: Page = new_page(java_script_enabled=js)
     sign_in(page, live_server.url, victim)
-    page.goto(f"{live_server.url}/plans/{plan_id}")
+    page.goto(f"{live_server.url}/plans/{plan_id}/edit")
     add = page.locator("form.add-item").first
     add.locator("textarea").fill(TYPED)
     age_sessions(engine, victim.id, live_server.settings.idle_timeout_victim_s + 5)  # type: ignore[arg-type]
@@ -176,8 +180,13 @@ def test_the_offered_text_is_accessible(axe, live_server, engine):  # type: igno
         sign_in(p, live_server.url, victim)
         p.goto(f"{live_server.url}/plans/{plan_id}")
         expect(p.locator("[data-draft]")).to_be_visible()
+        # On the narrowest phone too: the offer and its two buttons fit, nothing to scroll.
+        assert p.evaluate("document.documentElement.scrollWidth") <= 320
+        for name in ("Brug teksten", "Kassér"):
+            box = p.locator("[data-draft]").get_by_role("button", name=name).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 320, name
 
-    axe(f"{live_server.url}/login", setup=offered)
+    axe(f"{live_server.url}/login", setup=offered, viewport={"width": 320, "height": 640})
 
 
 def test_a_live_refresh_after_the_session_ended_keeps_what_she_is_typing(
@@ -190,14 +199,14 @@ def test_a_live_refresh_after_the_session_ended_keeps_what_she_is_typing(
     victim, plan_id = person(engine, Role.victim, "Skriver", caseworker=caseworker)
     phone: Page = new_page()
     sign_in(phone, live_server.url, victim)
-    phone.goto(f"{live_server.url}/plans/{plan_id}")
+    phone.goto(f"{live_server.url}/plans/{plan_id}/edit")
     expect(phone.locator("[data-live='on']")).to_have_count(1, timeout=15_000)
     add = phone.locator("form.add-item").first
     add.locator("textarea").fill(TYPED)
     age_sessions(engine, victim.id, live_server.settings.idle_timeout_victim_s + 5)  # type: ignore[arg-type]
     laptop: Page = new_page()
     sign_in(laptop, live_server.url, caseworker)
-    laptop.goto(f"{live_server.url}/plans/{plan_id}")
+    laptop.goto(f"{live_server.url}/plans/{plan_id}/edit")
     laptop.locator("form.add-item").first.locator("textarea").fill("Fra mødet")
     laptop.locator("form.add-item").first.get_by_role("button", name="Tilføj").click()
     expect(phone.locator("form[data-idle]")).to_contain_text(

@@ -56,3 +56,51 @@ def test_text_spacing_at_320_px_scrolls_nothing_sideways(new_page, live_server, 
         expect(page.locator("main")).to_be_visible()
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= SMALL["width"], f"{path} is {wide} px wide with text spacing"
+
+
+UNMARKED = """() => [...document.querySelectorAll("main [required]")]
+  .filter((field) => field.checkVisibility())
+  .filter((field) => ![...field.labels].some((label) => label.querySelector(".required")
+    ?.checkVisibility()))
+  .map((field) => location.pathname + " #" + field.id)"""
+
+
+def test_every_field_that_must_be_filled_says_so_visibly(new_page, live_server, engine):
+    """WCAG 3.3.2: »(skal udfyldes)« in the label of every required field, for every role."""
+    base = live_server.url
+    page = new_page(viewport={"width": 390, "height": 844})
+    unmarked: list[str] = []
+    for path in ("/login", "/enrol"):
+        page.goto(f"{base}{path}")
+        if path == "/login":
+            page.get_by_text("Log ind med adgangskode i stedet").click()
+        unmarked += page.evaluate(UNMARKED)
+    admin, _ = person(engine, Role.org_admin, "Admin", org="Politi")
+    caseworker, _ = person(engine, Role.caseworker, "Anna", org="Politi")
+    victim, plan_id = person(engine, Role.victim, "Maja", caseworker=caseworker)
+    pages = [
+        (
+            victim,
+            (
+                f"/plans/{plan_id}/edit",
+                f"/plans/{plan_id}/contacts",
+                "/plan/sharing",
+                "/account/password",
+                "/phone",
+                "/diary/new",
+                "/diary/evidence",
+            ),
+        ),
+        (caseworker, ("/people", f"/plans/{plan_id}/edit")),
+        (admin, ("/admin", "/admin/hotlines")),
+    ]
+    for user, paths in pages:
+        page.context.clear_cookies()
+        sign_in(page, base, user)
+        page.wait_for_load_state()
+        for path in paths:
+            page.goto(f"{base}{path}")
+            expect(page.locator("main")).to_be_visible()
+            unmarked += page.evaluate(UNMARKED)
+    assert unmarked == []
+    assert page.get_by_label("Telefonnummer (skal udfyldes)").count() == 1  # the name says it too

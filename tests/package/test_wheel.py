@@ -156,6 +156,10 @@ def test_migrate_demo_and_serve_from_the_wheel(installed):
         status, worker = fetch(f"{origin}/sw.js")
         assert status == 200
         assert b"__VERSION__" not in worker and b"/static/css/tryg.css" in worker
+        assert b'"/info/politiet"' in worker  # the open pages' Markdown is in the wheel
+
+        status, info = fetch(f"{origin}/info/politiet")
+        assert status == 200 and "straffelovens § 242" in info.decode()
     finally:
         server.terminate()
         server.communicate(timeout=30)

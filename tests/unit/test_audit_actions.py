@@ -15,7 +15,8 @@ from app import audit
 ROOT = Path(__file__).resolve().parents[2]
 SNAKE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")  # positional constants there are actions
 # Callers that name an action: audit.record, audit.own_event, plans.access._record and the
-# handshake's local record(action, detail).
+# handshake's local record(action, detail); and any call with an ``action=`` keyword (the
+# folded reads: plans.access.audit_read(..., action="diary_read")).
 CALLS = {"record", "own_event", "_record"}
 
 
@@ -28,9 +29,10 @@ def recorded_actions() -> dict[str, str]:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name not in CALLS:
+            named = [k.value for k in node.keywords if k.arg == "action"]
+            if name not in CALLS and not named:
                 continue
-            for arg in node.args:
+            for arg in named if name not in CALLS else [*node.args, *named]:
                 value = arg.value if isinstance(arg, ast.Constant) else None
                 if isinstance(value, str) and SNAKE.match(value):
                     found.setdefault(value, f"{path.relative_to(ROOT)}:{node.lineno}")

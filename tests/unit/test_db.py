@@ -1,6 +1,6 @@
 import secrets
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -274,5 +274,74 @@ def test_0009_on_postgres(postgres_url):
                 )
             ).scalar_one()
         assert kind == "bytea"
+    finally:
+        engine.dispose()
+
+
+# --- 0014: template copies have no changer ------------------------------------------------------
+
+
+def _template_changers_after_0014(engine) -> dict[str, int | None]:
+    """A plan as 0013 left it: every copied item stamped with the creating caseworker; one of
+    them edited later, one item added later. After 0014 only those two keep a changer. (Rows
+    written as SQL at 0013: the models know later columns.)"""
+    db.migrate(engine, "0013")
+    meta = MetaData()
+    t = {n: Table(n, meta, autoload_with=engine) for n in ("user", "plan", "section", "item")}
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+
+        def person(role: str) -> int:
+            values = {"role": role, "display_name": b"x", "created_at": at}
+            values["webauthn_user_handle"] = secrets.token_bytes(32)
+            return conn.execute(t["user"].insert().values(**values)).inserted_primary_key[0]
+
+        anna, maja = person("caseworker"), person("victim")
+        plan = conn.execute(
+            t["plan"].insert().values(victim_id=maja, created_at=at)
+        ).inserted_primary_key[0]
+        section = conn.execute(
+            t["section"]
+            .insert()
+            .values(
+                plan_id=plan, title=b"x", position=0, version=1, changed_by_id=anna, changed_at=at
+            )
+        ).inserted_primary_key[0]
+        for position, (minutes, version) in enumerate(((0, 1), (30, 2), (30, 1))):
+            conn.execute(
+                t["item"]
+                .insert()
+                .values(
+                    plan_id=plan,
+                    section_id=section,
+                    text=b"x",
+                    done=False,
+                    position=position,
+                    version=version,
+                    changed_by_id=anna,
+                    changed_at=at + timedelta(minutes=minutes),
+                )
+            )
+    db.migrate(engine)
+    names = ("copied", "edited", "added")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT position, changed_by_id FROM item")).all()
+        found = {names[position]: by for position, by in rows}
+        found["section"] = conn.execute(text("SELECT changed_by_id FROM section")).scalar_one()
+    return {key: (None if value is None else 1) for key, value in found.items()}
+
+
+EXPECTED_0014 = {"copied": None, "section": None, "edited": 1, "added": 1}
+
+
+def test_0014_clears_the_changer_of_untouched_template_copies_only(fresh):
+    assert _template_changers_after_0014(fresh) == EXPECTED_0014
+
+
+@pytest.mark.postgres
+def test_0014_on_postgres(postgres_url):
+    engine = db.make_engine(postgres_url)
+    try:
+        assert _template_changers_after_0014(engine) == EXPECTED_0014
     finally:
         engine.dispose()

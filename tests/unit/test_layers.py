@@ -21,11 +21,18 @@ of a layer below, never above, and the unit graph has no cycle. Why this order:
 - sharing: giving and taking back grants, and the caseworker's side of them (the caseload,
   enrolling a person, confirming a code): it needs plans.
 - contacts: the plan's contacts and the alarm; it uses plan access (and the plan-route seam).
+- diary: the stalking log and its evidence (the victim's own); it uses the add-once keys of
+  plans.
+- actions: the agreed actions across agencies (who helps, actions, meetings, legal steps); it
+  uses the plan-route seam, the live stream and the log's date helpers.
 - orgs: the org admin (caseworkers, the organisation's plan template, its hotlines); it uses
   plans' templates and the contacts' hotline rows.
 - exit: the quick exit; it needs only auth, and nothing below imports it.
+- info: the open information pages (Markdown content), public; the phone's worker keeps them.
 - phone: the phone's offline copy of plan and contacts.
-- top: the application (``app/main.py``), the home page, the public statements, the demo data
+- rights: the person's data rights: everything held about her (every part above), and erasure.
+- top: the application (``app/main.py``), the home page, the public statements, the demo data,
+  operations (``app/ops/``: backup, checks, logs, health; it reads every model)
   and the console.
 
 Besides the order: a module with a top-level ``routes`` list (a *route module*) is imported by
@@ -69,10 +76,14 @@ ORDER: list[tuple[str, ...]] = [
     ("plans",),
     ("sharing",),
     ("contacts",),
+    ("diary",),
+    ("actions",),
     ("orgs",),
     ("exit",),
+    ("info",),
     ("phone",),
-    ("home", "statements", "demo", "main", "__main__"),
+    ("rights",),
+    ("home", "statements", "demo", "ops", "main", "__main__"),
 ]
 FOUNDATION = frozenset(ORDER[0])
 APPLICATION = "app.main"

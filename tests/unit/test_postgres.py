@@ -26,3 +26,11 @@ def test_migrations_and_demo_on_postgres(postgres_url):
 def test_healthz_on_postgres(postgres_url):
     with TestClient(create_app(Settings(database_url=postgres_url))) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_on_postgres_needs_the_broker_listening(postgres_url):
+    with TestClient(create_app(Settings(database_url=postgres_url))) as client:
+        assert client.get("/readyz").json() == {"status": "ok"}
+        client.app.state.broker.listening.clear()  # as when its LISTEN connection is lost
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["problems"] == ["broker"]

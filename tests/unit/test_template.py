@@ -104,7 +104,7 @@ def test_danger_names_112_and_114_in_both_languages() -> None:
 
 
 def test_legal_section_names_straffeloven_242() -> None:
-    assert "straffeloven § 242" in text_of("legal", "da")
+    assert "strafbart efter straffelovens § 242 (fra 1. januar 2022)" in text_of("legal", "da")
     assert "§ 242" in text_of("legal", "en")
     for word in ("tilhold", "opholdsforbud", "bortvisning"):
         assert word in text_of("legal", "da").lower()

@@ -5,6 +5,7 @@ A route added without a row here fails ``test_every_route_is_in_the_matrix``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass
 
@@ -13,10 +14,13 @@ from sqlmodel import select
 from starlette.routing import Mount, Route
 
 from app import db
+from app.actions.models import Action, LegalStep, Meeting
 from app.auth import codes, sessions
 from app.auth.models import AuthSession, Draft, Organisation, Passkey, Role, User
 from app.clock import now
 from app.contacts.models import Contact, Hotline
+from app.diary.models import DiaryEntry, DiaryShare, Evidence
+from app.info.pages import all_pages
 from app.plans.models import Grant, Item, Section
 from app.plans.queries import create_plan
 from app.plans.template import DEFAULT_TEMPLATE
@@ -109,6 +113,29 @@ def build_world(client) -> World:
         s.add_all([contact, hotline])
         s.flush()
         ids["contact"], ids["hotline"] = contact.id, hotline.id  # type: ignore[assignment]
+        meeting = Meeting(plan_id=plan.id, at=now(), place="Rådhuset")
+        step = LegalStep(plan_id=plan.id, kind="report", reference="4400-1")
+        s.add_all([meeting, step])
+        s.flush()
+        action = Action(plan_id=plan.id, what="Ringe 114", meeting_id=meeting.id)
+        s.add(action)
+        s.flush()
+        ids["action"], ids["meeting"], ids["step"] = action.id, meeting.id, step.id  # type: ignore[assignment]
+        entry = DiaryEntry(victim_id=people["victim"].id, happened_at=now(), what="Ved lågen")
+        s.add(entry)
+        s.flush()
+        bilag = Evidence(
+            victim_id=people["victim"].id,
+            number=1,
+            entry_id=entry.id,
+            description="Foto",
+            kind="png",
+            size=0,
+            sha256=hashlib.sha256(b"").hexdigest(),
+        )
+        s.add_all([bilag, DiaryShare(victim_id=people["victim"].id, mode="all")])
+        s.flush()
+        ids["diary_entry"], ids["evidence"] = entry.id, bilag.id  # type: ignore[assignment]
         code_row, _code = codes.issue(
             s,
             settings.secret_key,
@@ -137,16 +164,21 @@ def expect(anonymous=303, **by_role):
 ALL = {role: 200 for role in ROLES}
 PLAN_READ = expect(victim=200, caseworker=200)
 PLAN_WRITE = expect(victim=303, caseworker=303)
+OWN_READ = expect(victim=200, other_victim=200)
+OWN_WRITE = expect(victim=303, other_victim=303)
 
 # (method, path template) -> ({role: status}, form data or "json")
 MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/"): (ALL, None),
     ("GET", "/healthz"): (ALL, None),
+    ("GET", "/readyz"): (ALL, None),
     ("GET", "/quick-exit"): (ALL, None),
     ("GET", "/tilgaengelighed"): (ALL, None),
     ("GET", "/en/accessibility"): (ALL, None),
     ("GET", "/privatliv"): (ALL, None),
     ("GET", "/en/privacy"): (ALL, None),
+    # The open information pages (app/info/): public, the same for everyone.
+    **{("GET", info.path): (ALL, None) for info in all_pages()},
     ("POST", "/quick-exit/setting"): (
         expect(victim=303, other_victim=303),
         {"exit_signs_out": "on"},
@@ -180,6 +212,13 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("POST", "/account/password/set"): (expect(default=400), {}),
     ("POST", "/account/password/delete"): (expect(default=303), {}),
     ("GET", "/account/sessions"): (expect(default=200), None),
+    # Data rights (app/rights/): everyone's own data; only a victim erases her own account
+    # (these sessions count as freshly checked; every role gets a fresh world).
+    ("GET", "/account/data"): (expect(default=200), None),
+    ("GET", "/account/data.json"): (expect(default=200), None),
+    ("GET", "/account/delete"): (expect(victim=200, other_victim=200), None),
+    ("POST", "/account/delete"): (expect(victim=303, other_victim=303), {"confirm": "SLET"}),
+    ("GET", "/account/deleted"): (ALL, None),
     ("POST", "/account/sessions/{victim_session}/end"): (expect(victim=303), {}),
     ("POST", "/account/sessions/end-all"): (expect(default=303), {}),
     # Account notices: any signed-in user hides their own (no event id given: refused).
@@ -209,6 +248,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     # The plan: only the victim and the granted caseworker, everyone else 404.
     ("GET", "/plan"): (expect(victim=303, other_victim=303), None),
     ("GET", "/plans/{plan}"): (PLAN_READ, None),
+    ("GET", "/plans/{plan}/edit"): (PLAN_READ, None),
     ("GET", "/plans/{plan}/print"): (PLAN_READ, None),
     # Live co-editing: the stream is authorised exactly like the plan (tests end streams at once).
     ("GET", "/plans/{plan}/events"): (PLAN_READ, None),
@@ -226,11 +266,46 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
     ("GET", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, None),
     ("GET", "/plans/{plan}/items/{item}/edit"): (PLAN_READ, None),
     ("GET", "/plans/{plan}/sections/{section}"): (expect(victim=303, caseworker=303), None),
+    ("GET", "/plans/{plan}/sections/{section}/edit"): (expect(victim=303, caseworker=303), None),
     ("POST", "/plans/{plan}/items/{item}/delete"): (PLAN_READ, {"version": "1"}),
     # Restoring an item that is not deleted: the form is out of date (409).
     ("POST", "/plans/{plan}/items/{item}/restore"): (
         expect(victim=409, caseworker=409),
         {"version": "1"},
+    ),
+    # The handleplan (issue 17): the victim and the granted caseworker; roles in the case and
+    # meetings are the caseworkers' (the victim is told so: 403); org admins never (404).
+    ("GET", "/plans/{plan}/actions"): (PLAN_READ, None),
+    ("POST", "/plans/{plan}/actions"): (PLAN_WRITE, {"what": "Ringe 114", "who": "victim"}),
+    # The world's action is hers to do but the caseworker's to word: she sets its status only.
+    ("POST", "/plans/{plan}/actions/{action}"): (
+        expect(victim=403, caseworker=303),
+        {"what": "Ringe 112", "who": "victim", "status": "started", "version": "1"},
+    ),
+    ("POST", "/plans/{plan}/actions/{action}/status"): (
+        PLAN_WRITE,
+        {"status": "done", "version": "1"},
+    ),
+    ("POST", "/plans/{plan}/actions/{action}/comments"): (PLAN_WRITE, {"text": "Gjort"}),
+    ("POST", "/plans/{plan}/actions/people/{caseworker}"): (
+        expect(victim=403, caseworker=303),
+        {"role": "contact", "reach": "Ring til mig", "version": "0"},
+    ),
+    ("POST", "/plans/{plan}/actions/meetings"): (
+        expect(victim=403, caseworker=303),
+        {"at": "2027-01-04T10:00", "place": "Rådhuset"},
+    ),
+    ("POST", "/plans/{plan}/actions/meetings/{meeting}"): (
+        expect(victim=403, caseworker=303),
+        {"at": "2027-01-04T10:00", "by_phone": "1", "version": "1"},
+    ),
+    ("POST", "/plans/{plan}/actions/legal"): (
+        PLAN_WRITE,
+        {"kind": "restraining", "started": "2026-01-01"},
+    ),
+    ("POST", "/plans/{plan}/actions/legal/{step}"): (
+        PLAN_WRITE,
+        {"kind": "report", "started": "2026-01-01", "reference": "4400-2", "version": "1"},
     ),
     # Sharing: the victim's own pages; the share code is a caseworker's.
     ("GET", "/plan/sharing"): (expect(victim=200, other_victim=200), None),
@@ -264,6 +339,39 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], object]] = {
         expect(victim=409, caseworker=409),
         {"version": "1"},
     ),
+    # The log (issue 16): each victim's own; a caseworker, granted or not, and admins: 404.
+    ("GET", "/diary"): (OWN_READ, None),
+    ("POST", "/diary"): (OWN_WRITE, {"what": "Ved lågen", "when": "2026-01-01T10:00"}),
+    ("GET", "/diary/new"): (OWN_READ, None),
+    # Written offline and sent later (tests/web/test_diary_offline.py): nothing sealed here, so
+    # the victim reaches the check and gets its Danish 400; everyone else: 404.
+    ("POST", "/diary/offline"): (
+        expect(victim=400, other_victim=400),
+        {"form_key": "offline-key-0123456789"},
+    ),
+    ("GET", "/diary/sharing"): (OWN_READ, None),
+    ("POST", "/diary/sharing"): (OWN_WRITE, {"mode": "all"}),
+    # Shared with her granted caseworkers (the world shares every entry): the caseworker reads
+    # and writes for her; she is sent to her own log. No share: 404 (tests/web/test_diary.py).
+    ("GET", "/plans/{plan}/diary"): (expect(victim=303, caseworker=200), None),
+    ("POST", "/plans/{plan}/diary"): (
+        expect(victim=303, caseworker=303),
+        {"what": "Ved lågen", "when": "2026-01-01T10:00"},
+    ),
+    ("GET", "/diary/evidence"): (OWN_READ, None),
+    ("POST", "/diary/evidence"): (expect(victim=422, other_victim=422), {"description": "x"}),
+    ("GET", "/diary/evidence/{evidence}"): (expect(victim=200), None),
+    ("GET", "/diary/export"): (OWN_READ, None),
+    ("GET", "/diary/export.csv"): (OWN_READ, None),
+    ("GET", "/diary/export.zip"): (OWN_READ, None),
+    ("GET", "/diary/{diary_entry}"): (expect(victim=200), None),
+    ("POST", "/diary/{diary_entry}"): (
+        expect(victim=303),
+        {"what": "Ved lågen igen", "when": "2026-01-01T10:00", "version": "1"},
+    ),
+    ("POST", "/diary/{diary_entry}/delete"): (expect(victim=303), {"version": "1"}),
+    # Not deleted: restoring it is a stale write.
+    ("POST", "/diary/{diary_entry}/restore"): (expect(victim=409), {"version": "1"}),
     # The phone: manifest, worker and offline page for anyone (nothing personal in them);
     # the disguise for any signed-in user; the offline copy's plaintext for the victim only.
     ("GET", "/manifest.webmanifest"): (ALL, None),

@@ -42,9 +42,9 @@ def key_in(html: str, form_action: str) -> str:
 
 def test_every_add_form_carries_a_fresh_key(victim_client):
     c = victim_client
-    page = c.get(f"/plans/{c.plan_id}").text
+    page = c.get(f"/plans/{c.plan_id}/edit").text
     first = key_in(page, items_url(c))
-    assert first != key_in(c.get(f"/plans/{c.plan_id}").text, items_url(c))
+    assert first != key_in(c.get(f"/plans/{c.plan_id}/edit").text, items_url(c))
     assert key_in(page, f"/plans/{c.plan_id}/sections")
     assert key_in(c.get(f"/plans/{c.plan_id}/contacts").text, f"/plans/{c.plan_id}/contacts")
 
@@ -52,7 +52,7 @@ def test_every_add_form_carries_a_fresh_key(victim_client):
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_the_same_item_key_twice_adds_once_and_answers_twice(victim_client, headers):
     c = victim_client
-    key = key_in(c.get(f"/plans/{c.plan_id}").text, items_url(c))
+    key = key_in(c.get(f"/plans/{c.plan_id}/edit").text, items_url(c))
     first = form(c, items_url(c), headers, text="Ring til Mor", form_key=key)
     again = form(c, items_url(c), headers, text="Ring til Mor", form_key=key)
     assert first.status_code == again.status_code == (200 if headers else 303)
@@ -155,7 +155,7 @@ def test_a_bad_review_date_keeps_the_form_open_with_what_was_typed(victim_client
 
 def test_a_long_text_is_not_cut_the_server_explains(victim_client):
     c = victim_client
-    page = c.get(f"/plans/{c.plan_id}").text
+    page = c.get(f"/plans/{c.plan_id}/edit").text
     assert "maxlength" not in page
     assert f'id="new-{c.section_id}-count"' in page and "0 / 500 tegn" in page
     r = form(c, items_url(c), HTMX, text="x" * 10_000)

@@ -83,16 +83,26 @@ def test_full_page_contains_the_same_fragment(client):
     assert fragment in client.get("/quick-exit").text
 
 
-def test_healthz(client):
+def test_healthz_and_readyz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
 
 
-def test_healthz_reports_a_broken_database(client, app, tmp_path):
+def test_readyz_reports_a_broken_database_healthz_stays_alive(client, app, tmp_path):
     from app.db import make_engine
 
     app.state.engine = make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
-    r = client.get("/healthz")
-    assert r.status_code == 503 and r.json() == {"status": "error"}
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json() == {"status": "error", "problems": ["database"]}
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_reports_migrations_behind(client, app):
+    from app import db
+
+    db.downgrade(app.state.engine, "-1")
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json()["problems"] == ["migrations"]
 
 
 @pytest.mark.parametrize(

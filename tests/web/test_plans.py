@@ -79,8 +79,8 @@ def test_add_item_with_htmx_returns_the_same_section_partial(victim_client):
     assert r.text.strip().startswith(
         f'<section class="plan-section card" id="section-{c.section_id}"'
     )
-    page = unkeyed(same_csrf(c.get(f"/plans/{c.plan_id}").text))
-    assert unkeyed(same_csrf(r.text).strip()) in page  # the page includes exactly this partial
+    page = unkeyed(same_csrf(c.get(f"/plans/{c.plan_id}/edit").text))
+    assert unkeyed(same_csrf(r.text).strip()) in page  # the edit page includes exactly this partial
 
 
 @pytest.mark.parametrize(
@@ -306,7 +306,7 @@ def test_htmx_conflict_replaces_the_main_content_not_the_section(victim_client):
 def test_the_editor_is_loaded_only_for_the_item_being_edited(victim_client):
     c = victim_client
     item = first_item(c)
-    page = c.get(f"/plans/{c.plan_id}").text
+    page = c.get(f"/plans/{c.plan_id}/edit").text
     assert f'id="text-{item.id}"' not in page  # no hidden editor per item
     assert f'href="/plans/{c.plan_id}/items/{item.id}/edit#item-{item.id}"' in page
     full = c.get(f"/plans/{c.plan_id}/items/{item.id}/edit")

@@ -12,16 +12,21 @@ from sqlmodel import col, select
 from starlette.routing import Mount, Route
 
 from app import db
+from app.actions.models import Action
 from app.audit import AuditEvent
 from app.auth import codes
 from app.auth.models import Role
+from app.clock import now
 from app.contacts.models import Contact
+from app.diary.models import DiaryEntry, DiaryShare, Evidence
 from app.plans.models import Grant, Item, Plan, Section
 from tests.conftest import csrf_token
 from tests.factories import engine_of, make_org, make_user, make_victim, signed_in
 
 ITEM_MARK = "ItemMark7f3a"
 CONTACT_MARK = "ContactMark7f3a"
+DIARY_MARK = "DiaryMark7f3a"
+ACTION_MARK = "ActionMark7f3a"
 HTMX = {"HX-Request": "true"}
 
 # The routes that are known to show plan or contact content: the walk below must find them all
@@ -35,6 +40,8 @@ KNOWN_CONTENT = {
     "/plans/{plan_id:id}/items/{item_id:id}/delete",
     "/plans/{plan_id:id}/contacts",
     "/plans/{plan_id:id}/contacts/{contact_id:id}/delete",
+    "/plans/{plan_id:id}/diary",
+    "/plans/{plan_id:id}/actions",
 }
 
 
@@ -52,7 +59,14 @@ def meeting(client, make_client):
         ).first()
         item = Item(plan_id=plan.id, section_id=section.id, text=f"Punkt {ITEM_MARK}", position=9)
         contact = Contact(plan_id=plan.id, name=f"Mor {CONTACT_MARK}", phone="+4512345678")
-        session.add_all([item, contact])
+        entry = DiaryEntry(victim_id=victim.id, happened_at=now(), what=f"Notat {DIARY_MARK}")
+        bilag = Evidence(
+            victim_id=victim.id, number=1, description="Foto", kind="png", size=0, sha256="0"
+        )
+        action = Action(plan_id=plan.id, what=f"Aftale {ACTION_MARK}")
+        session.add_all(
+            [item, contact, entry, bilag, action, DiaryShare(victim_id=victim.id, mode="all")]
+        )
         session.flush()
         code_row, _code = codes.issue(
             session,
@@ -67,6 +81,8 @@ def meeting(client, make_client):
             "item_id": item.id,
             "contact_id": contact.id,
             "code_id": code_row.id,
+            "entry_id": entry.id,
+            "evidence_id": bilag.id,
         }
     signed_in(client, anna)
     phone = make_client()
@@ -96,12 +112,12 @@ def fill(path: str, ids: dict[str, int]) -> str:
 
 
 def shows_content(text: str) -> bool:
-    return ITEM_MARK in text or CONTACT_MARK in text
+    return any(mark in text for mark in (ITEM_MARK, CONTACT_MARK, DIARY_MARK, ACTION_MARK))
 
 
 READ_SENTENCE = re.compile(
     r"(?P<who>.+?) (?:læste planen (?P<n>\d+) gange?|læste planen|udskrev planen|hentede planen"
-    r"|læste dine kontakter)\."
+    r"|læste dine kontakter|læste din handleplan|læste din log(?: (?P<m>\d+) gange)?)\."
 )
 
 
@@ -113,7 +129,8 @@ def read_rows(phone) -> list[tuple[str, int]]:
     reads = []
     for what in rows:
         if match := READ_SENTENCE.fullmatch(what):
-            reads.append((match["who"], int(match["n"]) if match["n"] else 1))
+            count = match["n"] or match["m"]
+            reads.append((match["who"], int(count) if count else 1))
     return reads
 
 
@@ -138,8 +155,8 @@ def test_every_get_route_that_shows_the_plan_is_in_the_victims_activity(meeting)
                 f"{url} {'(htmx)' if headers else ''} showed plan content without an audit row"
             )
     assert content_routes >= KNOWN_CONTENT, KNOWN_CONTENT - content_routes
-    # All within ten minutes: one row, with the count.
-    assert [who for who, _n in read_rows(phone)] == ["Anna, Esbjerg Lokalpoliti"]
+    # All within ten minutes: one row, with the count (and one for the log, issue 16).
+    assert [who for who, _n in read_rows(phone)] == ["Anna, Esbjerg Lokalpoliti"] * 2
 
 
 def test_conflict_and_refused_answers_are_reads_too(meeting):
