@@ -109,13 +109,15 @@ class SectionResult:
 @dataclass(frozen=True)
 class Target:
     """One URL to load. ``cpu`` returns the server's CPU seconds so far (or None); ``headers``
-    go with every request (check, warm-up and measurement), e.g. a session Cookie."""
+    go with every request (check, warm-up and measurement), e.g. a session Cookie;
+    ``connections`` replaces the run's number for this target alone."""
 
     label: str
     url: str
     floor: bool = False
     cpu: Callable[[], float | None] = lambda: None
     headers: Mapping[str, str] = field(default_factory=dict)
+    connections: int | None = None
 
 
 HTTP_COLUMNS = [
@@ -165,10 +167,11 @@ def measure(target: Target, config: Config, generator: Generator) -> dict[str, A
     _check_target(target)
     # Only sections that set headers pass them, so a generator without the argument still works.
     extra = {"headers": dict(target.headers)} if target.headers else {}
+    connections = target.connections or config.connections
     if config.warmup_seconds:
-        generator.run(target.url, config.warmup_seconds, config.connections, **extra)
+        generator.run(target.url, config.warmup_seconds, connections, **extra)
     cpu_before, gen_before, started = target.cpu(), own_cpu_seconds(), time.perf_counter()
-    result: LoadResult = generator.run(target.url, config.seconds, config.connections, **extra)
+    result: LoadResult = generator.run(target.url, config.seconds, connections, **extra)
     wall = time.perf_counter() - started
     cpu_after, gen_cpu = target.cpu(), own_cpu_seconds() - gen_before
     cpu_pct = None
@@ -178,6 +181,7 @@ def measure(target: Target, config: Config, generator: Generator) -> dict[str, A
         "endpoint": target.label,
         "url": target.url,
         "floor": target.floor,
+        "connections": connections,
         "generator": result.generator,
         "requests": result.requests,
         "seconds": round(result.seconds, 3),

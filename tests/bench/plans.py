@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -67,6 +68,8 @@ TARGET_RATIO = 0.05  # plan page ≥ 5 % of the bare app's requests/s
 TARGET_P99_MS = 50.0
 TARGET_WIRE_BYTES = 14 * 1024  # the demo plan's HTML on the wire
 TARGET_ITEMS = 10_000  # the row the summary quotes
+# That page again with one request in flight per core: its latency without the queue in front.
+LIGHT_CONNECTIONS = 2
 
 
 def _plan_layout() -> list[tuple[str, str, list[str]]]:
@@ -371,6 +374,14 @@ class DemoPage:
     raw_bytes: int
     wire_bytes: int
     encoding: str
+    html: str = field(repr=False)  # as she got it, for the skeleton app (not in the JSON)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "raw_bytes": self.raw_bytes,
+            "wire_bytes": self.wire_bytes,
+            "encoding": self.encoding,
+        }
 
 
 def demo_session(db_path: Path, port: int) -> tuple[Settings, str]:
@@ -398,12 +409,59 @@ def demo_page(db_path: Path) -> DemoPage:
         if page.status_code != 200 or "/plans/" not in str(page.url):
             raise RuntimeError(f"the demo plan answered {page.status_code} at {page.url}")
         return DemoPage(
-            len(page.content), _wire_bytes(page), page.headers.get("content-encoding", "none")
+            len(page.content),
+            _wire_bytes(page),
+            page.headers.get("content-encoding", "none"),
+            page.text,
         )
+
+
+SKELETON_TOKEN = "SKELETON-CSRF-TOKEN"
+SKELETON_LABEL = "skeleton: 1 read off the loop, masked token, gzip"
+
+
+def skeleton_server(stack: ExitStack, tmp: Path, page: DemoPage) -> UvicornServer:
+    """tests/bench/skeleton_app.py serving the demo plan's own HTML, its CSRF token a
+    placeholder the app replaces with a freshly masked one in every response."""
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.html)
+    if token is None:
+        raise RuntimeError("the demo plan has no CSRF field")
+    html = tmp / "skeleton-page.html"
+    html.write_text(page.html.replace(token.group(1), SKELETON_TOKEN))
+    server = UvicornServer("skeleton", "tests.bench.skeleton_app:app")
+    server.env.update(
+        TRYG_SKELETON_PAGE=str(html),
+        TRYG_SKELETON_TOKEN=SKELETON_TOKEN,
+        TRYG_SKELETON_DB=str(tmp / "skeleton.db"),
+    )
+    return stack.enter_context(server)
 
 
 def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+def skeleton_lines(floor: dict[str, Any], skeleton: dict[str, Any]) -> list[str]:
+    """What the skeleton leaves of the 5 % target for everything Tryg itself does."""
+    if not (floor["rps"] and skeleton["rps"]):
+        return []
+    budget_ms = 1000 / (TARGET_RATIO * floor["rps"])
+    left_ms = budget_ms - 1000 / skeleton["rps"]
+    return [
+        f"  the skeleton (no Tryg: one session read in the thread pool, a freshly masked token, "
+        f"gzip) serves {skeleton['rps']:,.0f} req/s = {skeleton['rps'] / floor['rps']:.2%} of "
+        f"the bare app, p99 {skeleton['p99_ms']:.1f} ms; at 5 % a page may take "
+        f"{budget_ms:.2f} ms, the skeleton alone takes {1000 / skeleton['rps']:.2f} ms: "
+        f"{left_ms:.2f} ms left for everything the product does"
+    ]
+
+
+def light_lines(light: dict[str, Any]) -> list[str]:
+    """The quoted page with no queue in front of it: what one visitor waits."""
+    return [
+        f"  plan page at {light['connections']} connections (no queue): {light['rps']:,.0f} "
+        f"req/s, p50 {light['p50_ms']:.1f} ms, p99 {light['p99_ms']:.1f} ms"
+    ]
 
 
 def target_lines(
@@ -439,6 +497,13 @@ COLUMNS = [
     Column("generator_cpu_pct", "generator cpu %", "{:.0f}"),
     Column("failed", "errors", "{:,}"),
 ]
+
+
+LIGHT_KEYS = ("items", "plans", "seed_s", "queries")
+
+
+def quoted_row(plan_rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return next(row for row in plan_rows if row["items"] == TARGET_ITEMS)
 
 
 def _cpu_ms(row: dict[str, Any]) -> float | None:
@@ -514,8 +579,10 @@ def run(config: Config, generator: Generator) -> SectionResult:
             flush=True,
         )
         floor = floor_server(stack)
+        skeleton = skeleton_server(stack, tmp, demo_plan)
         targets = [
-            Target("floor: Starlette hello", floor.url("/"), floor=True, cpu=floor.cpu_seconds)
+            Target("floor: Starlette hello", floor.url("/"), floor=True, cpu=floor.cpu_seconds),
+            Target(SKELETON_LABEL, skeleton.url("/"), cpu=skeleton.cpu_seconds, headers=GZIP),
         ]
         for seeded, statements, server in prepared:
             server.start()
@@ -528,6 +595,14 @@ def run(config: Config, generator: Generator) -> SectionResult:
                     statements.csrf_cookie,
                 )
             )
+        quoted_target = targets[2 + SIZES.index(TARGET_ITEMS)]
+        targets.append(
+            dataclasses.replace(
+                quoted_target,
+                label=f"{quoted_target.label}, {LIGHT_CONNECTIONS} connections",
+                connections=LIGHT_CONNECTIONS,
+            )
+        )
         section = run_http_section(
             "plans",
             "Plan pages: one typical plan among 100 to 100 000 items, next to the floor",
@@ -539,12 +614,13 @@ def run(config: Config, generator: Generator) -> SectionResult:
         # A 303 to /login counts as success for wrk and the Python generator alike: make sure
         # the session was still good at the end, so every row measured the plan page itself.
         after = {}
-        for target in targets[1:]:
+        for target in targets[2:-1]:
             _, port, path = loopback_only(target.url)
             after[target.label] = get_status(port, path, target.headers)
 
     section.columns = COLUMNS
-    plan_rows = [row for row in section.rows if not row["floor"]]
+    plan_rows = section.rows[2:-1]
+    light = section.rows[-1]
     for row, (seeded, statements, _) in zip(plan_rows, prepared, strict=True):
         row.update(
             items=seeded.total_items,
@@ -557,6 +633,7 @@ def run(config: Config, generator: Generator) -> SectionResult:
             page_bytes=statements.page_bytes,
             wire_bytes=statements.wire_bytes,
         )
+    light.update({k: v for k, v in quoted_row(plan_rows).items() if k in LIGHT_KEYS})
     floor_rps = next(row["rps"] for row in section.rows if row["floor"])
     for row in section.rows:
         row["cpu_ms"] = _cpu_ms(row)
@@ -591,8 +668,9 @@ def run(config: Config, generator: Generator) -> SectionResult:
     for label, lines in server_errors.items():
         section.notes += [f"{label} logged: {line}" for line in lines]
     floor_row = next(row for row in section.rows if row["floor"])
-    quoted = next(row for row in plan_rows if row["items"] == TARGET_ITEMS)
+    quoted = quoted_row(plan_rows)
     section.notes += target_lines(floor_row, quoted, demo_plan, generator.name)
+    section.notes += light_lines(light) + skeleton_lines(floor_row, section.rows[1])
     section.extra["sizes"] = list(SIZES)
-    section.extra["demo_page"] = dataclasses.asdict(demo_plan)
+    section.extra["demo_page"] = demo_plan.figures()
     return section

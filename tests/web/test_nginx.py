@@ -4,109 +4,26 @@ working — no request fails, and the open live stream reconnects and re-syncs (
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import os
 import re
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx2
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests import nginx
 from tests.bench.servers import UvicornServer, free_port
 from tests.running import csrf, prepared, signed_in_client
 
 pytestmark = pytest.mark.postgres
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def nginx_conf(directory: Path, ports: list[int], http_port: int, https_port: int) -> Path:
-    """deploy/nginx.conf as it is, with this test's ports, name and certificate, inside the
-    few lines a private nginx needs (its own pid file, logs and temp folders); its error log at
-    level "warn" (printed by the test), to see why a request failed."""
-    cert, key = self_signed(directory)
-    site = DEPLOY.read_text()
-    site = site.replace("127.0.0.1:8001", f"127.0.0.1:{ports[0]}")
-    site = site.replace("127.0.0.1:8002", f"127.0.0.1:{ports[1]}")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
-    site = site.replace("tryg.example", "127.0.0.1")
-    site = site.replace("/etc/ssl/tryg/fullchain.pem", str(cert))
-    site = site.replace("/etc/ssl/tryg/privkey.pem", str(key))
-    site = site.replace("/var/log/nginx/tryg-error.log crit", f"{directory / 'error.log'} warn")
-    temp = "\n".join(
-        f"    {kind}_temp_path {directory / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf = directory / "nginx.conf"
-    conf.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {directory / 'nginx.pid'};\n"
-        f"error_log {directory / 'error.log'} warn;\nevents {{ worker_connections 256; }}\n"
-        f"http {{\n{temp}\n{site}\n}}\n"
-    )
-    return conf
-
-
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
-
 
 @pytest.fixture
 def nginx_binary() -> str:
-    try:
-        subprocess.run([NGINX, "-v"], check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"nginx cannot run here ({exc}); `.ci/run` installs Debian's nginx")
-    return NGINX
+    if not nginx.runnable():
+        pytest.skip("nginx cannot run here; `.ci/run` installs Debian's nginx")
+    return nginx.NGINX
 
 
 class Stream(threading.Thread):
@@ -208,52 +125,44 @@ def test_two_instances_behind_nginx_survive_a_rolling_restart(
             TRYG_LOG_LEVEL="WARNING",
         )
         server.start()
-    conf = nginx_conf(tmp_path, [s.port for s in instances], free_port(), https_port)
-    nginx = subprocess.Popen(
-        [nginx_binary, "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
     stream = worker = None
-    try:
-        wait_for_port(https_port)
-        client = signed_in_client(origin, verify=False)
-        plan, add = f"/plans/{plan_id}", f"/plans/{plan_id}/sections/{section_id}/items"
-        stream = Stream(client, f"{plan}/events")
-        stream.start()
-        stream.wait_for("open")
-        token = csrf(client)
-        r = client.post(add, data={"text": "Gennem nginx", "csrftoken": token})
-        assert r.status_code == 303
-        stream.wait_for(f"section-{section_id}")
-        assert "Gennem nginx" in client.get(plan).text
+    ports = [s.port for s in instances]
+    with nginx.running(tmp_path, ports, free_port(), https_port) as log:
+        try:
+            client = signed_in_client(origin, verify=False)
+            plan, add = f"/plans/{plan_id}", f"/plans/{plan_id}/sections/{section_id}/items"
+            stream = Stream(client, f"{plan}/events")
+            stream.start()
+            stream.wait_for("open")
+            token = csrf(client)
+            r = client.post(add, data={"text": "Gennem nginx", "csrftoken": token})
+            assert r.status_code == 303
+            stream.wait_for(f"section-{section_id}")
+            assert "Gennem nginx" in client.get(plan).text
 
-        worker = Worker(signed_in_client(origin, verify=False), plan, add)
-        worker.start()
-        opened = stream.events.count("open")
-        for server in instances:  # one at a time: the other one answers meanwhile
-            restart(server)
-            time.sleep(1.0)
-        worker.stop.set()
-        worker.join(timeout=15)
-        assert worker.statuses and set(worker.statuses) <= {200, 303}, worker.statuses
-        assert stream.refused == [], "every reconnect of the stream was answered"
+            worker = Worker(signed_in_client(origin, verify=False), plan, add)
+            worker.start()
+            opened = stream.events.count("open")
+            for server in instances:  # one at a time: the other one answers meanwhile
+                restart(server)
+                time.sleep(1.0)
+            worker.stop.set()
+            worker.join(timeout=15)
+            assert worker.statuses and set(worker.statuses) <= {200, 303}, worker.statuses
+            assert stream.refused == [], "every reconnect of the stream was answered"
 
-        # The stream's instance went away: it reconnected, and the other process could not
-        # replay what it missed, so it said "plan" (the page re-fetches everything).
-        assert stream.events.count("open") > opened
-        reconnected = len(stream.events) - 1 - stream.events[::-1].index("open")
-        stream.wait_for("plan", after=reconnected)
-        mark = len(stream.events)
-        r = client.post(add, data={"text": "Efter genstart", "csrftoken": token})
-        assert r.status_code == 303
-        stream.wait_for(f"section-{section_id}", after=mark)
-        assert re.search("Efter genstart", client.get(plan).text)
-    finally:
-        for thread in (stream, worker):
-            if thread is not None:
-                thread.stop.set()
-        nginx.terminate()
-        nginx.wait(timeout=10)
-        errors = (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
-        print(errors[-3000:])
+            # The stream's instance went away: it reconnected, and the other process could not
+            # replay what it missed, so it said "plan" (the page re-fetches everything).
+            assert stream.events.count("open") > opened
+            reconnected = len(stream.events) - 1 - stream.events[::-1].index("open")
+            stream.wait_for("plan", after=reconnected)
+            mark = len(stream.events)
+            r = client.post(add, data={"text": "Efter genstart", "csrftoken": token})
+            assert r.status_code == 303
+            stream.wait_for(f"section-{section_id}", after=mark)
+            assert re.search("Efter genstart", client.get(plan).text)
+        finally:
+            for thread in (stream, worker):
+                if thread is not None:
+                    thread.stop.set()
+            print(log.read_text()[-3000:] if log.exists() else "")
