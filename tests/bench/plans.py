@@ -13,7 +13,10 @@ plan for each of them.
 
 Every request says ``Accept-Encoding: gzip``, as a browser does. The section ends with the
 figures of issue 14, point 2: the plan page's requests/s and p99 next to the bare Starlette app
-of the same run, and the demo plan's (``python -m app demo``) HTML bytes, raw and gzip.
+of the same run, and the demo plan's (``python -m app demo``) HTML bytes, raw and gzip. Two rows
+put them in proportion: the skeleton (``skeleton_app.py``: what any signed-in page must do under
+the issue's own rules, with none of Tryg in it) and the plan page at two connections, where no
+queue stands in front of it.
 """
 
 from __future__ import annotations
