@@ -20,10 +20,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def nginx_binary() -> str:
+def nginx_installed() -> None:
     if not nginx.runnable():
         pytest.skip("nginx cannot run here; `.ci/run` installs Debian's nginx")
-    return nginx.NGINX
 
 
 class Stream(threading.Thread):
@@ -112,7 +111,7 @@ def restart(server: UvicornServer) -> None:
 
 
 def test_two_instances_behind_nginx_survive_a_rolling_restart(
-    nginx_binary, instances, postgres_url, tmp_path
+    nginx_installed, instances, postgres_url, tmp_path
 ):
     plan_id, section_id = prepared(postgres_url)
     https_port = free_port()
